@@ -1,0 +1,11 @@
+from fastapi import FastAPI, WebSocket
+
+app = FastAPI()
+
+
+@app.websocket("/ws")
+async def websocket_endpoint(websocket: WebSocket):
+    await websocket.accept()
+    await websocket.send_text("Welcome! Say something.")
+    data = await websocket.receive_text()
+    await websocket.send_text(f"Message text was: {data}")

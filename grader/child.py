@@ -1,0 +1,323 @@
+"""Child side: load the submission and serve the bridge's connections. Runs in the sandbox.
+
+Nothing here knows what the right answers are; it only relays ASGI messages
+between the learner's app and per-connection sockets, and reports when the app
+awaits a message ("wait") and when its endpoint returns or raises ("done").
+"""
+
+from __future__ import annotations
+
+import asyncio
+import linecache
+import socket
+import sys
+import traceback
+import types
+from collections.abc import MutableMapping
+from typing import Any
+
+from grader import protocol
+from grader.mounting import Mounted, NoEndpoint, mount
+
+MODULE_NAME = "submission"
+
+
+class LoadFailure(Exception):
+    def __init__(self, kind: str, message: str, line: int | None = None) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+        self.line = line
+
+
+def describe_exception(exc: BaseException, filename: str) -> dict[str, Any]:
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == filename]
+    text = str(exc)
+    code = getattr(exc, "code", None)
+    if type(exc).__name__ == "WebSocketDisconnect":
+        text = f"code {code}"
+    return {
+        "type": type(exc).__name__,
+        "message": text[:500],
+        "line": frames[-1].lineno if frames else None,
+        "source": (frames[-1].line or "")[:200] if frames else "",
+    }
+
+
+_DRAIN_SECONDS = 30.0
+_MAX_VARIABLES = 12
+_MAX_REPR = 120
+
+
+def snapshot_locals(filename: str) -> dict[str, str]:
+    """The learner's endpoint variables right now: the innermost frame of their file on this stack."""
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_code.co_filename != filename:
+        frame = frame.f_back  # type: ignore[assignment]
+    if frame is None:
+        return {}
+    values: dict[str, str] = {}
+    for name, value in list(frame.f_locals.items()):
+        if name.startswith("__") or isinstance(value, (types.ModuleType, types.FunctionType, type)):
+            continue
+        values[name] = _show_value(value)
+        if len(values) >= _MAX_VARIABLES:
+            break
+    return values
+
+
+def _show_value(value: Any) -> str:
+    state = getattr(value, "client_state", None)
+    if state is not None and type(value).__name__ == "WebSocket":
+        return f"WebSocket ({getattr(state, 'name', state)})".replace("CONNECTED", "connected").replace(
+            "CONNECTING", "connecting").replace("DISCONNECTED", "closed")
+    try:
+        text = repr(value)
+    except Exception as exc:  # noqa: BLE001 - a learner's __repr__ may raise
+        text = f"<unprintable {type(value).__name__}: {type(exc).__name__}>"
+    return text if len(text) <= _MAX_REPR else text[: _MAX_REPR - 1] + "…"
+
+
+def load_submission(code: str, filename: str, path: str) -> Mounted:
+    try:
+        compiled = compile(code, filename, "exec", dont_inherit=True)
+    except SyntaxError as exc:
+        where = f"line {exc.lineno}" if exc.lineno else "an unknown line"
+        snippet = f": {exc.text.strip()}" if exc.text and exc.text.strip() else ""
+        raise LoadFailure("syntax", f"SyntaxError at {where}: {exc.msg}{snippet}", exc.lineno) from None
+    except (ValueError, OverflowError, RecursionError, MemoryError) as exc:
+        raise LoadFailure("syntax", f"the code cannot be compiled: {exc}") from None
+    linecache.cache[filename] = (len(code), None, code.splitlines(True), filename)
+    module = types.ModuleType(MODULE_NAME)
+    module.__file__ = filename
+    sys.modules[MODULE_NAME] = module
+    try:
+        exec(compiled, module.__dict__)
+    except BaseException as exc:  # noqa: BLE001 - anything the learner raises at import
+        info = describe_exception(exc, filename)
+        where = f" at line {info['line']}" if info["line"] else ""
+        raise LoadFailure("import", f"{info['type']}{where} while importing: {info['message']}", info["line"]) from None
+    try:
+        return mount(dict(module.__dict__), MODULE_NAME, path)
+    except NoEndpoint as exc:
+        raise LoadFailure("no_endpoint", str(exc)) from None
+    except Exception as exc:  # noqa: BLE001 - building the app from their objects can fail
+        info = describe_exception(exc, filename)
+        raise LoadFailure("mount", f"could not mount your endpoint: {info['type']}: {info['message']}") from None
+
+
+def _scope(raw: dict[str, Any], state: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "type": "websocket",
+        "asgi": {"version": "3.0", "spec_version": "2.4"},
+        "http_version": "1.1",
+        "scheme": "ws",
+        "path": str(raw["path"]),
+        "raw_path": str(raw["path"]).encode(),
+        "root_path": "",
+        "query_string": str(raw.get("query_string", "")).encode("latin-1"),
+        "headers": [(k.encode("latin-1"), v.encode("latin-1")) for k, v in raw.get("headers", [])],
+        "client": ("testclient", 50000),
+        "server": ("testserver", 80),
+        "subprotocols": [str(s) for s in raw.get("subprotocols", [])],
+        "extensions": {"websocket.http.response": {}},
+        "state": dict(state),
+    }
+
+
+class _Connection:
+    def __init__(self, mounted: Mounted, scope: dict[str, Any], sock: socket.socket, filename: str) -> None:
+        self.mounted = mounted
+        self.scope = scope
+        self.sock = sock
+        self.filename = filename
+        self.inbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self.lock = asyncio.Lock()
+        self.loop = asyncio.get_running_loop()
+        self.taken = 0  # messages the app has received; lets the grader tell a fresh wait from a stale one
+
+    async def emit(self, message: dict[str, Any]) -> None:
+        async with self.lock:
+            await self.loop.sock_sendall(self.sock, protocol.frame(message))
+
+    async def read_client(self) -> None:
+        reader = protocol.FrameReader(limit=1 << 24)
+        while True:
+            try:
+                data = await self.loop.sock_recv(self.sock, 65536)
+            except OSError:
+                data = b""
+            if not data:
+                await self.inbox.put({"type": "websocket.disconnect", "code": 1006})
+                return
+            for message in reader.feed(data):
+                m = message.get("m", {})
+                if "bytes" in m and m["bytes"] is not None:
+                    m["bytes"] = protocol.decode_bytes(m["bytes"])
+                await self.inbox.put(m)
+
+    async def receive(self) -> dict[str, Any]:
+        if self.inbox.empty():
+            await self.emit({"t": "wait", "taken": self.taken, "vars": snapshot_locals(self.filename)})
+        message = await self.inbox.get()
+        self.taken += 1
+        return message
+
+    async def send(self, message: MutableMapping[str, Any]) -> None:
+        await self.emit({"t": "send", "m": protocol.encode_asgi(message), "vars": snapshot_locals(self.filename)})
+
+    async def run(self) -> None:
+        self.sock.setblocking(False)
+        reader = asyncio.create_task(self.read_client())
+        error = None
+        try:
+            await self.emit({"t": "route", "matched": self.mounted.route_for(self.scope["path"])})
+            await self.mounted.app(self.scope, self.receive, self.send)
+        except asyncio.CancelledError:
+            error = {"type": "Cancelled", "message": "the grader stopped the endpoint", "line": None, "source": ""}
+        except BaseException as exc:  # noqa: BLE001 - report whatever escaped the endpoint
+            error = describe_exception(exc, self.filename)
+        try:
+            await self.emit({"t": "done", "error": error})
+            # Half-close, then keep reading until the bridge hangs up: closing while its last write is
+            # in flight would make it lose the frames above.
+            self.sock.shutdown(socket.SHUT_WR)
+            await asyncio.wait_for(asyncio.shield(reader), timeout=_DRAIN_SECONDS)
+        except (OSError, asyncio.TimeoutError):
+            pass
+        reader.cancel()
+        self.sock.close()
+
+
+_lifespans: list[asyncio.Future[Any]] = []
+
+
+async def _lifespan_startup(app: Any) -> dict[str, Any]:
+    """Run the app's startup (FastAPI lifespan) so state it prepares exists; ignore apps without one."""
+    state: dict[str, Any] = {}
+    inbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+    outbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+    await inbox.put({"type": "lifespan.startup"})
+    scope = {"type": "lifespan", "asgi": {"version": "3.0", "spec_version": "2.0"}, "state": state}
+    task = asyncio.ensure_future(app(scope, inbox.get, outbox.put))
+    _lifespans.append(task)  # keep it referenced: the app's lifespan lives as long as the child
+    answer = asyncio.ensure_future(outbox.get())
+    await asyncio.wait({task, answer}, return_when=asyncio.FIRST_COMPLETED)
+    if answer.done():
+        message = answer.result()
+        if message.get("type") == "lifespan.startup.failed":
+            raise LoadFailure("startup", f"your app's startup failed: {message.get('message', '')}")
+    else:
+        answer.cancel()
+    return state
+
+
+_REHEARSAL = """
+from fastapi import FastAPI, WebSocket
+app = FastAPI()
+
+@app.websocket("/ws")
+async def endpoint(websocket: WebSocket):
+    await websocket.accept()
+    data = await websocket.receive_text()
+    await websocket.send_text(data)
+    await websocket.close()
+"""
+
+
+def rehearse() -> None:
+    """Load and serve one built-in endpoint in memory: in the zygote so lazy imports and caches are warm
+    in every fork, and again in each pre-forked child while it waits, so the pages the first request
+    touches are already its own copies (copy-on-write faults off the critical path)."""
+    mounted = load_submission(_REHEARSAL, "<rehearsal>", "/ws")
+    incoming = [{"type": "websocket.connect"}, {"type": "websocket.receive", "text": "warm"}]
+
+    async def play() -> None:
+        await _lifespan_startup(mounted.app)
+        loop = asyncio.get_running_loop()
+        ours, theirs = socket.socketpair()
+        ours.setblocking(False)
+        scope = _scope({"path": "/ws", "query_string": "", "headers": [], "subprotocols": []}, {})
+        task = asyncio.ensure_future(_Connection(mounted, scope, theirs, "<rehearsal>").run())
+        for message in incoming:
+            await loop.sock_sendall(ours, protocol.frame({"m": protocol.encode_asgi(message)}))
+        reader = protocol.FrameReader(1 << 20)
+        done = False
+        while not done:
+            data = await loop.sock_recv(ours, 65536)
+            done = not data or any(frame.get("t") == "done" for frame in reader.feed(data))
+        ours.close()
+        await task
+
+    loop = asyncio.new_event_loop()
+    loop.run_until_complete(play())
+    for task in _lifespans:
+        task.cancel()
+    loop.run_until_complete(asyncio.sleep(0))
+    loop.close()
+    _lifespans.clear()
+    sys.modules.pop(MODULE_NAME, None)
+    linecache.cache.pop("<rehearsal>", None)
+
+
+def _hide_grader_modules() -> None:
+    """Learner code that imports ``grader`` gets fresh copies, not the modules relaying its messages.
+
+    Everything the relay needs is already bound, so patching ``grader.child`` and friends from the
+    submission changes nothing. (Code that digs objects out of the garbage collector could still
+    reach them; the verdicts that depend on what the child reports are the "finished cleanly" rows.)
+    """
+    for name in [n for n in sys.modules if n == "grader" or n.startswith("grader.")]:
+        del sys.modules[name]
+
+
+def serve(control: socket.socket) -> None:
+    """Child main loop: one ``load``, then ``connect`` messages until the grader hangs up."""
+    rehearse()
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    message, _ = protocol.recv_control(control)
+    if message is None or message.get("t") != "load":
+        return
+    filename = str(message["filename"])
+    _hide_grader_modules()
+    try:
+        mounted = load_submission(str(message["code"]), filename, str(message["path"]))
+        state = loop.run_until_complete(_lifespan_startup(mounted.app)) if mounted.kind == "app" else {}
+    except LoadFailure as failure:
+        protocol.send_control(control, {"t": "load_error", "kind": failure.kind, "message": failure.message,
+                                        "line": failure.line})
+        return
+    except BaseException as exc:  # noqa: BLE001
+        info = describe_exception(exc, filename)
+        protocol.send_control(control, {"t": "load_error", "kind": "startup",
+                                        "message": f"{info['type']} during startup: {info['message']}",
+                                        "line": info["line"]})
+        return
+    protocol.send_control(control, {"t": "ready", "kind": mounted.kind, "name": mounted.name,
+                                    "routes": mounted.routes})
+    finished = loop.create_future()
+    tasks: set[asyncio.Task[None]] = set()
+
+    def on_control() -> None:
+        try:
+            msg, fds = protocol.recv_control(control, maxfds=1)
+        except BlockingIOError:
+            return
+        except (OSError, protocol.ProtocolViolation):
+            msg, fds = None, []
+        if msg is None:
+            loop.remove_reader(control.fileno())
+            if not finished.done():
+                finished.set_result(None)
+            return
+        if msg.get("t") == "connect" and fds:
+            sock = socket.socket(fileno=fds[0])
+            connection = _Connection(mounted, _scope(msg["scope"], state), sock, filename)
+            task = loop.create_task(connection.run())
+            tasks.add(task)
+            task.add_done_callback(tasks.discard)
+
+    control.setblocking(False)
+    loop.add_reader(control.fileno(), on_control)
+    loop.run_until_complete(finished)

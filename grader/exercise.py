@@ -1,0 +1,179 @@
+"""The exercise model: every section of a lesson plus a check per execution-table row."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from grader.checks import StepCheck, normalize_action
+
+_CHOICE_LETTERS = ("A", "B", "C", "D", "E", "F")
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ConceptFlow(_Section):
+    nodes: list[str] = Field(min_length=2)
+    caption: str
+
+
+class CodeSample(_Section):
+    language: str = "python"
+    code: str
+    caption: str
+
+
+class TraceStep(_Section):
+    """One row of the execution table and the check the grader performs for it."""
+
+    n: int = Field(ge=1)
+    action: str
+    evaluation: str
+    result: str
+    check: list[StepCheck] = Field(min_length=1)
+
+    @field_validator("check", mode="before")
+    @classmethod
+    def _normalize(cls, value: Any) -> Any:
+        if isinstance(value, list):
+            return [normalize_action(item) for item in value]
+        return [normalize_action(value)]
+
+    @property
+    def title(self) -> str:
+        return self.action
+
+
+class TrackedVariable(_Section):
+    name: str
+    values: list[str]
+
+
+class VariableTracker(_Section):
+    columns: list[str] = Field(min_length=1)
+    rows: list[TrackedVariable] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _rectangular(self) -> VariableTracker:
+        for row in self.rows:
+            if len(row.values) != len(self.columns):
+                raise ValueError(
+                    f"variable {row.name!r} has {len(row.values)} values "
+                    f"but the tracker has {len(self.columns)} columns"
+                )
+        return self
+
+
+class KeyMoment(_Section):
+    question: str
+    answer: str
+    steps: list[int] = []
+
+
+class QuizQuestion(_Section):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    prompt: str
+    choices: dict[str, str]
+    answer: str
+    hint: str
+    explanation: str
+
+    @model_validator(mode="after")
+    def _answer_is_a_choice(self) -> QuizQuestion:
+        letters = list(self.choices)
+        if not 2 <= len(letters) <= len(_CHOICE_LETTERS) or letters != list(_CHOICE_LETTERS[: len(letters)]):
+            raise ValueError(f"choices must be lettered A, B, C... in order; got {', '.join(letters)}")
+        if self.answer not in self.choices:
+            raise ValueError(f"answer {self.answer!r} is not one of the choices {', '.join(letters)}")
+        return self
+
+
+class Snapshot(_Section):
+    title: str
+    points: list[str] = Field(min_length=1)
+
+
+class Payload(_Section):
+    """A value the trace uses: the lesson shows ``lesson``; replays draw a random ``kind``."""
+
+    lesson: str | int
+    kind: Literal["text", "word", "int", "bytes"] = "text"
+
+
+class Variant(_Section):
+    """A known-wrong solution and the execution-table row where it must fail."""
+
+    file: str
+    fails_at: int = Field(ge=1)
+    why: str
+
+
+class Endpoint(_Section):
+    path: str = Field(pattern=r"^/")
+
+
+class Exercise(_Section):
+    slug: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    title: str
+    topic: str = "FastAPI"
+    duration: str = "~10 mins"
+    order: int = 100
+    builds_on: list[str] = []
+    summary: str
+    endpoint: Endpoint
+    payloads: dict[str, Payload] = {}
+    step_timeout: float | None = Field(default=None, gt=0, le=30)
+    concept_flow: ConceptFlow
+    sample: CodeSample
+    execution_table: list[TraceStep] = Field(min_length=1)
+    exit_note: str = ""
+    variable_tracker: VariableTracker
+    key_moments: list[KeyMoment] = Field(min_length=3)
+    quiz: list[QuizQuestion] = Field(min_length=3)
+    snapshot: Snapshot
+    transcript: str
+    starter: str = ""
+    reference: str = "solution.py"
+    also_correct: list[str] = []
+    variants: list[Variant] = Field(min_length=3)
+
+    # Set by the loader, not by the file.
+    folder: Path = Field(default=Path("."), exclude=True)
+    version: str = Field(default="", exclude=True)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Exercise:
+        numbers = [row.n for row in self.execution_table]
+        if numbers != list(range(1, len(numbers) + 1)):
+            raise ValueError(f"execution_table rows must be numbered 1..{len(numbers)} in order; got {numbers}")
+        for moment in self.key_moments:
+            for n in moment.steps:
+                if n not in numbers:
+                    raise ValueError(f"key moment {moment.question!r} refers to step {n}, which does not exist")
+        for variant in self.variants:
+            if variant.fails_at > len(numbers):
+                raise ValueError(f"variant {variant.file} fails_at {variant.fails_at}, but there are {len(numbers)} steps")
+        ids = [q.id for q in self.quiz]
+        if len(set(ids)) != len(ids):
+            raise ValueError(f"quiz question ids must be unique; got {ids}")
+        return self
+
+    @property
+    def max_score(self) -> float:
+        return float(len(self.execution_table))
+
+    def question(self, question_id: str) -> QuizQuestion | None:
+        return next((q for q in self.quiz if q.id == question_id), None)
+
+    def source(self, relative: str) -> str:
+        return (self.folder / relative).read_text(encoding="utf-8")
+
+
+def fingerprint(data: bytes) -> str:
+    """The exercise version: changes whenever the file changes."""
+    return hashlib.sha256(data).hexdigest()[:12]

@@ -1,0 +1,13 @@
+import asyncio
+
+from fastapi import FastAPI, WebSocket
+
+app = FastAPI()
+
+
+@app.websocket("/ws")
+async def websocket_endpoint(websocket: WebSocket):
+    await websocket.accept()
+    data = await websocket.receive_text()
+    await asyncio.sleep(0.05)  # awaiting lets the event loop keep serving others
+    await websocket.send_text(f"Message text was: {data}")

@@ -1,0 +1,12 @@
+"""Accepts the connection twice through the raw ASGI send."""
+from fastapi import FastAPI, WebSocket
+
+app = FastAPI()
+
+
+@app.websocket("/ws")
+async def websocket_endpoint(websocket: WebSocket):
+    await websocket.accept()
+    await websocket._send({"type": "websocket.accept"})
+    data = await websocket.receive_text()
+    await websocket.send_text(f"Message text was: {data}")

@@ -1,0 +1,13 @@
+"""Spins forever after receiving: blocks the event loop; the step timeout must fire."""
+from fastapi import FastAPI, WebSocket
+
+app = FastAPI()
+
+
+@app.websocket("/ws")
+async def websocket_endpoint(websocket: WebSocket):
+    await websocket.accept()
+    data = await websocket.receive_text()
+    while True:
+        pass
+    await websocket.send_text(f"Message text was: {data}")

@@ -1,0 +1,258 @@
+"""The whole learner flow in a real Chromium (Debian's) driven by Playwright against a real uvicorn.
+
+Screenshots of the main pages go to artifacts/screenshots/ for review.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import playwright.sync_api as playwright_sync
+import pytest
+import uvicorn
+from factories import EXERCISES, PASSWORD, create_learner, make_settings, random_username
+from sqlmodel import Session
+
+from grader import Exercise, find_exercise
+from tracedojo.app import create_app
+from tracedojo.db import make_engine
+from tracedojo.models import Role
+from tracedojo.settings import PROJECT_ROOT, Settings
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SCREENSHOTS = PROJECT_ROOT / "artifacts" / "screenshots"
+TIMEOUT_MS = 30_000
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="module")
+def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return make_settings(tmp_path_factory.mktemp("browser"))
+
+
+@pytest.fixture(scope="module")
+def base_url(settings: Settings) -> Iterator[str]:
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, name="uvicorn-under-test", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "the platform did not start"
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(15)
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[object]:
+    assert Path(CHROMIUM).exists(), "Chromium is missing: apt-get install chromium"
+    with playwright_sync.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium: object) -> Iterator[object]:
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    problems: list[str] = []
+    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    yield page
+    context.close()
+    assert not problems, f"the browser reported errors: {problems}"
+
+
+def shoot(page: object, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)  # type: ignore[attr-defined]
+
+
+def register(page: object, base_url: str) -> str:
+    expect = playwright_sync.expect
+    username = random_username()
+    page.goto(base_url + "/")  # type: ignore[attr-defined]
+    shoot(page, "01-welcome")
+    page.get_by_role("link", name="Start learning").click()  # type: ignore[attr-defined]
+    page.fill("#username", username)  # type: ignore[attr-defined]
+    page.fill("#password", PASSWORD)  # type: ignore[attr-defined]
+    page.fill("#password_again", PASSWORD)  # type: ignore[attr-defined]
+    shoot(page, "02-register")
+    page.get_by_role("button", name="Create account").click()  # type: ignore[attr-defined]
+    expect(page.get_by_role("heading", name="Your curriculum")).to_be_visible()  # type: ignore[attr-defined]
+    return username
+
+
+def type_code(page: object, lines: list[str]) -> None:
+    """Type into CodeMirror like a person: the editor indents after a colon; Tab indents too."""
+    editor = page.locator(".CodeMirror textarea")  # type: ignore[attr-defined]
+    page.locator(".CodeMirror").click()  # type: ignore[attr-defined]
+    page.keyboard.press("Control+A")  # type: ignore[attr-defined]
+    page.keyboard.press("Delete")  # type: ignore[attr-defined]
+    for i, line in enumerate(lines):
+        if i:
+            page.keyboard.press("Enter")  # type: ignore[attr-defined]
+        editor.type(line)
+
+
+def test_register_read_answer_write_submit_and_watch(page: object, base_url: str) -> None:
+    expect = playwright_sync.expect
+    exercise = find_exercise("echo-once", EXERCISES)
+    username = register(page, base_url)
+    assert username in page.content()  # type: ignore[attr-defined]
+    shoot(page, "03-curriculum")
+
+    page.get_by_role("link", name=exercise.title).click()  # type: ignore[attr-defined]
+    expect(page.get_by_role("heading", name="Execution table")).to_be_visible()  # type: ignore[attr-defined]
+    expect(page.locator(".flow-node")).to_have_count(len(exercise.concept_flow.nodes))  # type: ignore[attr-defined]
+    expect(page.locator(".codehilite").first).to_be_visible()  # type: ignore[attr-defined]
+    shoot(page, "04-lesson")
+
+    first = exercise.quiz[0]
+    question = page.locator(f'form[data-question="{first.id}"]')  # type: ignore[attr-defined]
+    wrong = next(letter for letter in first.choices if letter != first.answer)
+    question.locator(f'input[value="{wrong}"]').check()
+    question.get_by_role("button", name="Check answer").click()
+    expect(question.locator(".feedback")).to_contain_text(first.hint)
+    expect(question.locator(".feedback")).to_contain_text("Not quite")
+    question.locator(f'input[value="{first.answer}"]').check()
+    question.get_by_role("button", name="Check answer").click()
+    expect(question.locator(".feedback")).to_contain_text(first.explanation)
+    for other in exercise.quiz[1:]:
+        form = page.locator(f'form[data-question="{other.id}"]')  # type: ignore[attr-defined]
+        form.locator(f'input[value="{other.answer}"]').check()
+        form.get_by_role("button", name="Check answer").click()
+        expect(form.locator(".feedback")).to_contain_text("Right")
+    expect(page.locator("[data-quiz-score]")).to_have_text(str(len(exercise.quiz) - 1))  # type: ignore[attr-defined]
+    page.locator("#quiz").scroll_into_view_if_needed()  # type: ignore[attr-defined]
+    shoot(page, "05-quiz-feedback")
+
+    page.get_by_role("link", name="Open the editor").click()  # type: ignore[attr-defined]
+    expect(page.locator(".CodeMirror")).to_be_visible()  # type: ignore[attr-defined]
+    expect(page.locator(".CodeMirror-linenumber").first).to_be_visible()  # type: ignore[attr-defined]
+    type_code(
+        page,
+        [
+            "from fastapi import WebSocket",
+            "",
+            "async def websocket_endpoint(websocket: WebSocket):",
+            "await websocket.accept()",  # the editor indents after the colon
+            "data = await websocket.receive_text()",
+            'await websocket.send_text(f"Message text was: {data}")',
+        ],
+    )
+    code = page.evaluate("window.tracedojoEditor.getValue()")  # type: ignore[attr-defined]
+    assert code.splitlines()[3:] == [
+        "    await websocket.accept()",
+        "    data = await websocket.receive_text()",
+        '    await websocket.send_text(f"Message text was: {data}")',
+    ], code
+    page.keyboard.press("Enter")  # type: ignore[attr-defined]
+    page.keyboard.press("Shift+Tab")  # type: ignore[attr-defined]
+    page.keyboard.press("Tab")  # type: ignore[attr-defined]
+    page.keyboard.type("# done")  # type: ignore[attr-defined]
+    assert page.evaluate("window.tracedojoEditor.getValue()").endswith("\n    # done")  # type: ignore[attr-defined]
+    expect(page.locator(".CodeMirror .cm-keyword").first).to_be_visible()  # type: ignore[attr-defined]
+    shoot(page, "06-editor")
+
+    frames = watch_live_frames(page)
+    page.get_by_role("button", name="Submit for grading").click()  # type: ignore[attr-defined]
+    page.wait_for_url("**/submissions/*")  # type: ignore[attr-defined]
+    final_at_load = page.evaluate("document.querySelector('.result-page').dataset.final")  # type: ignore[attr-defined]
+    page.evaluate("window.__sameDocument = true")  # type: ignore[attr-defined]
+    expect(page.locator("tr.step")).to_have_count(len(exercise.execution_table))  # type: ignore[attr-defined]
+    expect(page.locator("tr.step.passed")).to_have_count(len(exercise.execution_table))  # type: ignore[attr-defined]
+    expect(page.locator("#overall-status")).to_have_text("Passed")  # type: ignore[attr-defined]
+    expect(page.locator("#overall-score")).to_have_text("7 / 7")  # type: ignore[attr-defined]
+    expect(page.locator("#next-lesson")).to_be_visible()  # type: ignore[attr-defined]
+    # Their own trace beside the lesson's: the learner's variables, captured in the sandbox.
+    expect(page.locator("table.beside")).to_contain_text("data")  # type: ignore[attr-defined]
+    expect(page.locator("table.beside .your-value").first).to_be_visible()  # type: ignore[attr-defined]
+    shoot(page, "07-result-passed")
+    if final_at_load == "false":  # graded while the page was open: it must have followed live, not reloaded
+        assert page.evaluate("window.__sameDocument === true")  # type: ignore[attr-defined]
+        assert any('"type": "result"' in f or '"type":"result"' in f for f in frames)
+
+    page.goto(base_url + "/")  # type: ignore[attr-defined]
+    expect(page.locator(".lesson-card").first).to_contain_text("Done")  # type: ignore[attr-defined]
+    shoot(page, "08-progress")
+
+
+def watch_live_frames(page: object) -> list[str]:
+    frames: list[str] = []
+    page.on("websocket", lambda ws: ws.on("framereceived", lambda payload: frames.append(str(payload))))  # type: ignore[attr-defined]
+    return frames
+
+
+def test_steps_turn_green_then_red_live(page: object, base_url: str) -> None:
+    expect = playwright_sync.expect
+    exercise: Exercise = find_exercise("echo-once", EXERCISES)
+    variant = next(v for v in exercise.variants if v.fails_at > 2)
+    register(page, base_url)
+    page.goto(base_url + "/exercises/echo-once/code")  # type: ignore[attr-defined]
+    # A slow import keeps the grading going while the result page opens, so the steps must arrive live.
+    slow = "import time\ntime.sleep(1.5)\n" + exercise.source(variant.file)
+    page.evaluate("code => window.tracedojoEditor.setValue(code)", slow)  # type: ignore[attr-defined]
+    frames = watch_live_frames(page)
+    page.get_by_role("button", name="Submit for grading").click()  # type: ignore[attr-defined]
+    page.wait_for_url("**/submissions/*")  # type: ignore[attr-defined]
+    assert page.evaluate("document.querySelector('.result-page').dataset.final") == "false"  # type: ignore[attr-defined]
+    page.evaluate("window.__sameDocument = true")  # type: ignore[attr-defined]
+    expect(page.locator("#overall-status")).to_have_text("Grading…")  # type: ignore[attr-defined]
+    expect(page.locator("tr.step.pending").first).to_be_visible()  # type: ignore[attr-defined]
+    shoot(page, "09-result-grading")
+    failed_row = page.locator(f'tr.step[data-n="{variant.fails_at}"]')  # type: ignore[attr-defined]
+    expect(failed_row).to_have_class(__import__("re").compile(r"\b(failed|error|timeout)\b"))
+    expect(page.locator("#overall-status")).not_to_have_text("Grading…")  # type: ignore[attr-defined]
+    expect(page.locator("tr.step.passed")).to_have_count(variant.fails_at - 1)  # type: ignore[attr-defined]
+    expect(failed_row.locator(".actual")).not_to_be_empty()
+    expect(page.locator(".attempts-list .badge").first).not_to_have_text("Grading…")  # type: ignore[attr-defined]
+    assert page.evaluate("window.__sameDocument === true")  # type: ignore[attr-defined]
+    assert sum('"type":"step"' in f.replace(" ", "") for f in frames) >= variant.fails_at
+    shoot(page, "10-result-failed")
+
+
+def test_instructor_dashboard(page: object, base_url: str, settings: Settings) -> None:
+    expect = playwright_sync.expect
+    engine = make_engine(settings.database_url)
+    with Session(engine) as session:
+        teacher = create_learner(session, role=Role.INSTRUCTOR)
+    engine.dispose()
+    page.goto(base_url + "/login")  # type: ignore[attr-defined]
+    page.fill("#username", teacher.username)  # type: ignore[attr-defined]
+    page.fill("#password", PASSWORD)  # type: ignore[attr-defined]
+    page.get_by_role("button", name="Log in").click()  # type: ignore[attr-defined]
+    page.get_by_role("link", name="Instructor").click()  # type: ignore[attr-defined]
+    expect(page.get_by_role("heading", name="Gradebook")).to_be_visible()  # type: ignore[attr-defined]
+    expect(page.locator(".gradebook tbody tr")).not_to_have_count(0)  # type: ignore[attr-defined]
+    shoot(page, "11-instructor-gradebook")
+    page.locator(".gradebook thead a").first.click()  # type: ignore[attr-defined]
+    expect(page.get_by_role("heading", name="Where submissions fail first")).to_be_visible()  # type: ignore[attr-defined]
+    shoot(page, "12-instructor-exercise")

@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from tracedojo.settings import PLACEHOLDER_SECRET, Settings
+
+
+def test_placeholder_secret_is_refused_outside_development() -> None:
+    with pytest.raises(ValidationError, match="TRACEDOJO_SECRET_KEY is unset or left at the placeholder"):
+        Settings(env="production", secret_key=PLACEHOLDER_SECRET)
+    with pytest.raises(ValidationError, match="too short"):
+        Settings(env="production", secret_key="short")
+    assert Settings(env="production", secret_key="x" * 32).secret_key == "x" * 32
+
+
+def test_development_generates_a_secret_and_says_so(caplog: pytest.LogCaptureFixture) -> None:
+    first, second = Settings(env="development"), Settings(env="development")
+    assert first.secret_key != PLACEHOLDER_SECRET and len(first.secret_key) >= 32
+    assert first.secret_key != second.secret_key
+    assert "generated a temporary secret key" in caplog.text
+
+
+def test_environment_variables(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("TRACEDOJO_DATABASE_URL", "postgresql+psycopg://u:p@db/tracedojo")
+    monkeypatch.setenv("TRACEDOJO_SECRET_KEY", "s" * 40)
+    monkeypatch.setenv("TRACEDOJO_ENV", "production")
+    monkeypatch.setenv("TRACEDOJO_EXERCISES_DIR", str(tmp_path))
+    monkeypatch.setenv("TRACEDOJO_LIMITS__STEP_TIMEOUT", "1.5")
+    monkeypatch.setenv("TRACEDOJO_LIMITS__CODE_BYTES", "2048")
+    settings = Settings()
+    assert settings.database_url.startswith("postgresql") and not settings.is_sqlite
+    assert settings.limits.step_timeout == 1.5 and settings.limits.code_bytes == 2048
+    assert str(settings.exercises_dir) == str(tmp_path)
+    assert settings.queue == "inline" and settings.secure_cookies
+
+
+def test_defaults_are_sqlite_under_var(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("TRACEDOJO_DATABASE_URL", "TRACEDOJO_ENV"):
+        monkeypatch.delenv(name, raising=False)
+    settings = Settings()
+    assert settings.database_url == "sqlite:///./var/tracedojo.db" and settings.is_sqlite
+    assert settings.env == "development"

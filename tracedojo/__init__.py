@@ -1,0 +1,1 @@
+"""The tracedojo platform: web app, database, grading queue and command line."""

@@ -1,0 +1,29 @@
+"""Server-side code highlighting with Pygments."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from markupsafe import Markup
+from pygments import highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexers import PythonLexer, get_lexer_by_name
+from pygments.util import ClassNotFound
+
+CSS_CLASS = "codehilite"
+STYLE = "friendly"
+
+
+def highlight_code(code: str, language: str = "python", *, line_numbers: bool = True) -> Markup:
+    try:
+        lexer = get_lexer_by_name(language)
+    except ClassNotFound:
+        lexer = PythonLexer()
+    formatter = HtmlFormatter(cssclass=CSS_CLASS, linenos="table" if line_numbers else False, style=STYLE)
+    return Markup(highlight(code, lexer, formatter))
+
+
+@lru_cache(maxsize=1)
+def stylesheet() -> str:
+    css: str = HtmlFormatter(style=STYLE).get_style_defs(f".{CSS_CLASS}")  # type: ignore[no-untyped-call]
+    return css

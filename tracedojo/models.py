@@ -1,0 +1,194 @@
+"""Database tables and the public shapes built from them (FastAPI-template model families)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, field_validator
+from pydantic import Field as PydanticField
+from sqlalchemy import JSON, Column, Integer, String, Text
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Role(StrEnum):
+    LEARNER = "learner"
+    INSTRUCTOR = "instructor"
+
+
+class SubmissionStatus(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    PASSED = "passed"
+    FAILED = "failed"
+    ERROR = "error"
+
+    @property
+    def final(self) -> bool:
+        return self not in (SubmissionStatus.QUEUED, SubmissionStatus.RUNNING)
+
+
+USERNAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{2,31}$"
+
+
+class UserBase(SQLModel):
+    username: str = Field(index=True, unique=True, max_length=32)
+    role: Role = Field(default=Role.LEARNER, sa_type=String(16))
+
+
+class UserCreate(BaseModel):
+    username: str = PydanticField(pattern=USERNAME_PATTERN, description="3-32 letters, digits, '.', '_' or '-'")
+    password: str = PydanticField(min_length=8, max_length=128)
+
+    @field_validator("username")
+    @classmethod
+    def _lower(cls, value: str) -> str:
+        return value.lower()
+
+
+class UserPublic(UserBase):
+    id: int
+
+
+class User(UserBase, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    password_hash: str = Field(max_length=255)
+    created_at: datetime = Field(default_factory=utcnow)
+
+    @property
+    def is_instructor(self) -> bool:
+        return self.role == Role.INSTRUCTOR
+
+
+class QuizAnswer(SQLModel, table=True):
+    """Every attempt at a quiz question, right or wrong."""
+
+    __tablename__ = "quiz_answer"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    exercise_slug: str = Field(index=True, max_length=64)
+    exercise_version: str = Field(max_length=32)
+    question_id: str = Field(max_length=64)
+    choice: str = Field(max_length=4)
+    correct: bool
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Submission(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    exercise_slug: str = Field(index=True, max_length=64)
+    exercise_version: str = Field(max_length=32)
+    code: str = Field(sa_column=Column(Text, nullable=False))
+    status: SubmissionStatus = Field(default=SubmissionStatus.QUEUED, index=True, sa_type=String(16))
+    score: float | None = None
+    max_score: float
+    message: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    output: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    duration_ms: float | None = None
+    steps: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False, default=list))
+    created_at: datetime = Field(default_factory=utcnow)
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    # The grading lease (scale-out): who holds the submission, until when, and the claim's token;
+    # only the holder of the current token may store the final result.
+    attempts: int = Field(default=0, sa_column=Column(Integer, nullable=False, default=0, server_default="0"))
+    worker_id: str | None = Field(default=None, max_length=128)
+    lease_token: str | None = Field(default=None, max_length=32)
+    lease_until: datetime | None = Field(default=None, index=True)
+
+
+class SubmissionCreate(BaseModel):
+    code: str = PydanticField(min_length=1, description="the Python source of the submission")
+
+
+class SubmissionQueued(SQLModel):
+    id: int
+    status: SubmissionStatus
+
+
+class StepPublic(SQLModel):
+    n: int
+    title: str
+    status: str
+    expected: str = ""
+    actual: str = ""
+    message: str = ""
+    duration_ms: float = 0.0
+
+
+class SubmissionPublic(SQLModel):
+    """The SPEC's result object plus ``id`` and the live ``status``."""
+
+    id: int
+    exercise: str
+    exercise_version: str
+    submission: str
+    status: SubmissionStatus
+    score: float | None
+    max_score: float
+    message: str
+    output: str
+    duration_ms: float | None
+    steps: list[dict[str, Any]]
+    created_at: datetime
+    finished_at: datetime | None
+
+    @classmethod
+    def of(cls, row: Submission) -> SubmissionPublic:
+        assert row.id is not None
+        return cls(
+            id=row.id,
+            exercise=row.exercise_slug,
+            exercise_version=row.exercise_version,
+            submission=submission_name(row.id),
+            status=row.status,
+            score=row.score,
+            max_score=row.max_score,
+            message=row.message,
+            output=row.output,
+            duration_ms=row.duration_ms,
+            steps=row.steps,
+            created_at=row.created_at,
+            finished_at=row.finished_at,
+        )
+
+
+def submission_name(submission_id: int) -> str:
+    return f"submission-{submission_id}.py"
+
+
+class Regrade(SQLModel, table=True):
+    """One regrade of an exercise's stored submissions, from the dashboard or ``tracedojo regrade``."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    exercise_slug: str = Field(index=True, max_length=64)
+    exercise_version: str = Field(max_length=32)
+    requested_by: int | None = Field(default=None, foreign_key="user.id")
+    submissions: int = 0
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class SubmissionResult(SQLModel, table=True):
+    """A submission's earlier result, kept when a regrade replaces it."""
+
+    __tablename__ = "submission_result"
+
+    id: int | None = Field(default=None, primary_key=True)
+    submission_id: int = Field(foreign_key="submission.id", index=True)
+    regrade_id: int = Field(foreign_key="regrade.id", index=True)
+    exercise_version: str = Field(max_length=32)
+    status: SubmissionStatus = Field(sa_type=String(16))
+    score: float | None = None
+    max_score: float
+    message: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    output: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    duration_ms: float | None = None
+    steps: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False, default=list))
+    graded_at: datetime | None = None

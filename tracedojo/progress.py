@@ -1,0 +1,71 @@
+"""A learner's progress per exercise, derived from stored quiz answers and submissions."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+from sqlmodel import Session, col, select
+
+from grader import Exercise
+from tracedojo.lessons import LessonSummary, summary_of
+from tracedojo.models import QuizAnswer, Submission, SubmissionStatus
+
+
+class ExerciseProgress(BaseModel):
+    quiz_score: int = 0
+    quiz_solved: int = 0
+    quiz_size: int
+    attempts: int = 0
+    best_score: float | None = None
+    max_score: float
+    passed: bool = False
+    last_status: SubmissionStatus | None = None
+
+    @property
+    def done(self) -> bool:
+        return self.passed and self.quiz_solved == self.quiz_size
+
+    @property
+    def started(self) -> bool:
+        return self.attempts > 0 or self.quiz_solved > 0
+
+
+class ExerciseListing(LessonSummary):
+    progress: ExerciseProgress
+
+
+def progress_of(session: Session, *, user_id: int, exercises: list[Exercise]) -> dict[str, ExerciseProgress]:
+    result = {
+        e.slug: ExerciseProgress(quiz_size=len(e.quiz), max_score=e.max_score) for e in exercises
+    }
+    first_answer: dict[tuple[str, str], bool] = {}
+    solved: set[tuple[str, str]] = set()
+    for answer in session.exec(
+        select(QuizAnswer).where(QuizAnswer.user_id == user_id).order_by(col(QuizAnswer.id))
+    ).all():
+        key = (answer.exercise_slug, answer.question_id)
+        first_answer.setdefault(key, answer.correct)
+        if answer.correct:
+            solved.add(key)
+    for exercise in exercises:
+        entry = result[exercise.slug]
+        ids = [q.id for q in exercise.quiz]
+        entry.quiz_score = sum(first_answer.get((exercise.slug, q), False) for q in ids)
+        entry.quiz_solved = sum((exercise.slug, q) in solved for q in ids)
+    for submission in session.exec(
+        select(Submission).where(Submission.user_id == user_id).order_by(col(Submission.id))
+    ).all():
+        found = result.get(submission.exercise_slug)
+        if found is None:
+            continue
+        entry = found
+        entry.attempts += 1
+        entry.last_status = SubmissionStatus(submission.status)
+        if submission.score is not None and (entry.best_score is None or submission.score > entry.best_score):
+            entry.best_score = submission.score
+        entry.passed = entry.passed or submission.status == SubmissionStatus.PASSED
+    return result
+
+
+def listing(session: Session, *, user_id: int, exercises: list[Exercise]) -> list[ExerciseListing]:
+    progress = progress_of(session, user_id=user_id, exercises=exercises)
+    return [ExerciseListing(**summary_of(e).model_dump(), progress=progress[e.slug]) for e in exercises]

@@ -1,0 +1,174 @@
+"""The learner's JSON API: lessons, quiz answers, submissions and their live grading."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, HTTPException, Path, WebSocket, status
+from sqlmodel import Session
+
+from grader import Exercise
+from tracedojo.deps import CurrentUser, PlatformDep, SessionDep, authenticate
+from tracedojo.lessons import LessonPublic, lesson_of
+from tracedojo.models import (
+    Submission,
+    SubmissionCreate,
+    SubmissionPublic,
+    SubmissionQueued,
+    SubmissionStatus,
+    User,
+)
+from tracedojo.platform_state import Platform
+from tracedojo.progress import ExerciseListing, listing
+from tracedojo.quiz import QuizChoice, QuizFeedback, record_answer
+from tracedojo.submissions import CodeTooLarge, create_submission, visible_submission
+
+router = APIRouter(prefix="/api", tags=["learner"])
+
+Slug = Path(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=64)
+SubmissionId = Annotated[int, Path(ge=1, le=2**53, description="a submission's id")]
+
+
+def exercise_or_404(platform: Platform, slug: str) -> Exercise:
+    exercise = platform.catalog.get(slug)
+    if exercise is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no exercise {slug!r}")
+    return exercise
+
+
+@router.get("/exercises", response_model=list[ExerciseListing])
+def list_exercises(user: CurrentUser, session: SessionDep, platform: PlatformDep) -> list[ExerciseListing]:
+    """The curriculum with your progress in each exercise."""
+    assert user.id is not None
+    return listing(session, user_id=user.id, exercises=platform.catalog.exercises)
+
+
+@router.get("/exercises/{slug}", response_model=LessonPublic)
+def get_exercise(user: CurrentUser, platform: PlatformDep, slug: str = Slug) -> LessonPublic:
+    """The lesson: every section of the trace; quiz questions without their answers."""
+    return lesson_of(exercise_or_404(platform, slug))
+
+
+@router.post("/exercises/{slug}/quiz/{question_id}", response_model=QuizFeedback, response_model_exclude_none=True)
+def answer_question(
+    body: QuizChoice,
+    user: CurrentUser,
+    session: SessionDep,
+    platform: PlatformDep,
+    slug: str = Slug,
+    question_id: str = Path(max_length=64),
+) -> QuizFeedback:
+    """Answer a quiz question: says whether it is right, with a hint or the explanation. Stored."""
+    exercise = exercise_or_404(platform, slug)
+    question = exercise.question(question_id)
+    if question is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"exercise {slug!r} has no quiz question {question_id!r}")
+    choice = body.choice.upper()
+    if choice not in question.choices:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            f"choice {body.choice!r} is not one of {', '.join(question.choices)}",
+        )
+    assert user.id is not None
+    return record_answer(session, user_id=user.id, exercise=exercise, question=question, choice=choice)
+
+
+def submit(session: Session, platform: Platform, *, user: CurrentUser, exercise: Exercise, code: str) -> Submission:
+    """Store a submission as queued and hand it to the grading queue (shared with the pages)."""
+    platform.submission_limit.hit(str(user.id))
+    try:
+        row = create_submission(
+            session, user=user, exercise=exercise, code=code, code_limit=platform.settings.limits.code_bytes
+        )
+    except CodeTooLarge as exc:
+        raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, str(exc)) from exc
+    assert row.id is not None
+    platform.queue.enqueue(row.id)
+    return row
+
+
+@router.post("/exercises/{slug}/submissions", status_code=status.HTTP_202_ACCEPTED, response_model=SubmissionQueued)
+def create(
+    body: SubmissionCreate, user: CurrentUser, session: SessionDep, platform: PlatformDep, slug: str = Slug
+) -> SubmissionQueued:
+    """Submit code for grading: stored as queued, graded in the background."""
+    row = submit(session, platform, user=user, exercise=exercise_or_404(platform, slug), code=body.code)
+    assert row.id is not None
+    return SubmissionQueued(id=row.id, status=SubmissionStatus.QUEUED)
+
+
+@router.get("/submissions/{submission_id}", response_model=SubmissionPublic)
+def get_submission(submission_id: SubmissionId, user: CurrentUser, session: SessionDep) -> SubmissionPublic:
+    """A submission's status and results (yours, or any for an instructor)."""
+    row = visible_submission(session, user=user, submission_id=submission_id)
+    if row is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no submission {submission_id}")
+    return SubmissionPublic.of(row)
+
+
+LIVE_POLL_SECONDS = 0.5
+CLOSE_UNAUTHENTICATED = 4401
+CLOSE_NOT_FOUND = 4404
+
+
+@router.websocket("/submissions/{submission_id}/live")
+async def live(websocket: WebSocket, submission_id: SubmissionId) -> None:
+    """One message per step as it is graded, then the final result; the cookie or ?token= signs in."""
+    platform: Platform = websocket.app.state.platform
+
+    def look_up() -> tuple[User | None, str, Submission | None]:
+        with Session(platform.engine, expire_on_commit=False) as session:
+            user, via = authenticate(websocket, session, platform)
+            row = visible_submission(session, user=user, submission_id=submission_id) if user else None
+            return user, via, row
+
+    # In a thread: waiting for a pooled connection on the event loop would stall every request under load.
+    user, via, row = await asyncio.to_thread(look_up)
+    # Browsers send the cookie with WebSockets opened by any page: only our own pages may use it.
+    if via == "cookie" and not _same_origin(websocket):
+        user = None
+    await websocket.accept()
+    if user is None:
+        await websocket.close(CLOSE_UNAUTHENTICATED, "not signed in")
+        return
+    if row is None:
+        await websocket.close(CLOSE_NOT_FOUND, f"no submission {submission_id}")
+        return
+    async with platform.hub.subscribe(submission_id) as events:
+        if events is not None:
+            while True:
+                event = await events.get()
+                await websocket.send_json(event)
+                if event["type"] == "result":
+                    break
+        else:
+            await _replay_from_database(websocket, platform, submission_id)
+    await websocket.close()
+
+
+def _same_origin(websocket: WebSocket) -> bool:
+    origin = websocket.headers.get("origin")
+    if origin is None:
+        return True  # not a browser
+    host = websocket.headers.get("host", "")
+    return urlsplit(origin).netloc == host
+
+
+async def _replay_from_database(websocket: WebSocket, platform: Platform, submission_id: int) -> None:
+    """Not being graded in this process: wait for the stored result, then send its steps and itself."""
+    def load() -> Submission | None:
+        with Session(platform.engine, expire_on_commit=False) as session:
+            return session.get(Submission, submission_id)
+
+    while True:
+        row = await asyncio.to_thread(load)
+        if row is None:
+            return
+        if SubmissionStatus(row.status).final:
+            for step in row.steps:
+                await websocket.send_json({"type": "step", "step": step})
+            await websocket.send_json({"type": "result", "result": SubmissionPublic.of(row).model_dump(mode="json")})
+            return
+        await asyncio.sleep(LIVE_POLL_SECONDS)

@@ -1,0 +1,350 @@
+"""The HTML pages: home and curriculum, sign-in, lessons with the quiz, the editor, results."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, HTTPException, Request, status
+from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from pydantic import BaseModel, ValidationError
+
+from tracedojo import quiz
+from tracedojo.accounts import UsernameTaken, authenticate_user, create_user
+from tracedojo.deps import SESSION_USER_KEY, OptionalUser, PlatformDep, SessionDep
+from tracedojo.highlighting import highlight_code, stylesheet
+from tracedojo.lessons import LessonPublic, lesson_of
+from tracedojo.models import SubmissionPublic, SubmissionStatus, User, UserCreate
+from tracedojo.progress import progress_of
+from tracedojo.routes.auth import client_key
+from tracedojo.routes.learner import SubmissionId, exercise_or_404, submit
+from tracedojo.security import CSRF_FIELD, csrf_token, csrf_valid
+from tracedojo.settings import PROJECT_ROOT
+from tracedojo.submissions import history, latest_code, visible_submission
+
+router = APIRouter(include_in_schema=False)
+templates = Jinja2Templates(directory=PROJECT_ROOT / "templates")
+templates.env.globals["highlight"] = highlight_code
+
+STATUS_LABELS = {
+    "queued": "Queued",
+    "running": "Grading…",
+    "passed": "Passed",
+    "failed": "Failed",
+    "error": "Error",
+    "timeout": "Timed out",
+    "skipped": "Skipped",
+    "pending": "Waiting",
+}
+templates.env.globals["status_label"] = lambda s: STATUS_LABELS.get(str(s), str(s))
+
+
+def wants_html(request: Request) -> bool:
+    return not request.url.path.startswith(("/api/", "/static/"))
+
+
+def render(
+    request: Request,
+    template: str,
+    context: Mapping[str, Any] | None = None,
+    *,
+    user: User | None = None,
+    status_code: int = 200,
+    headers: Mapping[str, str] | None = None,
+) -> HTMLResponse:
+    base = {"user": user, "csrf": csrf_token(request.session), "csrf_field": CSRF_FIELD}
+    return templates.TemplateResponse(
+        request, template, {**base, **(context or {})}, status_code=status_code, headers=dict(headers or {})
+    )
+
+
+def error_page(
+    request: Request, status_code: int, message: str, headers: Mapping[str, str] | None = None
+) -> HTMLResponse:
+    return render(
+        request, "error.html", {"status": status_code, "message": message}, status_code=status_code, headers=headers
+    )
+
+
+def _login_redirect(request: Request) -> RedirectResponse:
+    return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=status.HTTP_303_SEE_OTHER)
+
+
+def _safe_next(target: str | None) -> str:
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return "/"
+
+
+async def _checked_form(request: Request) -> dict[str, str]:
+    form = await request.form()
+    fields = {key: value for key, value in form.items() if isinstance(value, str)}
+    if not csrf_valid(request.session, fields.get(CSRF_FIELD)):
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN, "This form has expired (missing or wrong CSRF token). Reload the page and try again."
+        )
+    return fields
+
+
+def _sign_in(request: Request, user: User) -> None:
+    request.session.clear()
+    request.session[SESSION_USER_KEY] = user.id
+    csrf_token(request.session)
+
+
+@router.get("/assets/pygments.css")
+def pygments_css() -> PlainTextResponse:
+    return PlainTextResponse(stylesheet(), media_type="text/css", headers={"Cache-Control": "max-age=3600"})
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request, user: OptionalUser, session: SessionDep, platform: PlatformDep) -> Response:
+    exercises = platform.catalog.exercises
+    progress = progress_of(session, user_id=user.id, exercises=exercises) if user and user.id else {}
+    done = sum(1 for p in progress.values() if p.done)
+    return render(
+        request,
+        "home.html",
+        {"exercises": exercises, "progress": progress, "done": done, "score_policy": quiz.SCORE_POLICY},
+        user=user,
+    )
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request, user: OptionalUser, next: str = "/") -> Response:
+    if user is not None:
+        return RedirectResponse(_safe_next(next), status_code=status.HTTP_303_SEE_OTHER)
+    return render(request, "auth.html", {"mode": "login", "next": _safe_next(next)})
+
+
+@router.post("/login", response_class=HTMLResponse)
+async def login(request: Request, session: SessionDep, platform: PlatformDep) -> Response:
+    form = await _checked_form(request)
+    username, target = form.get("username", "").strip(), _safe_next(form.get("next"))
+    platform.login_limit.hit(f"{client_key(request)}:{username.lower()}")
+    user = authenticate_user(session, username=username, password=form.get("password", ""))
+    if user is None:
+        return render(
+            request,
+            "auth.html",
+            {"mode": "login", "next": target, "username": username, "error": "Wrong username or password."},
+            status_code=status.HTTP_401_UNAUTHORIZED,
+        )
+    _sign_in(request, user)
+    return RedirectResponse(target, status_code=status.HTTP_303_SEE_OTHER)
+
+
+@router.get("/register", response_class=HTMLResponse)
+def register_form(request: Request, user: OptionalUser) -> Response:
+    if user is not None:
+        return RedirectResponse("/", status_code=status.HTTP_303_SEE_OTHER)
+    return render(request, "auth.html", {"mode": "register", "next": "/"})
+
+
+@router.post("/register", response_class=HTMLResponse)
+async def register(request: Request, session: SessionDep, platform: PlatformDep) -> Response:
+    form = await _checked_form(request)
+    username = form.get("username", "").strip()
+    platform.register_limit.hit(client_key(request))
+    error = None
+    try:
+        if form.get("password", "") != form.get("password_again", form.get("password", "")):
+            raise ValueError("The two passwords differ.")
+        user = create_user(
+            session, user_create=UserCreate.model_validate({"username": username, "password": form.get("password", "")})
+        )
+    except ValidationError as exc:
+        fields = {str(e["loc"][0]) for e in exc.errors() if e["loc"]}
+        error = " ".join(
+            message
+            for field, message in (
+                ("username", "Usernames have 3 to 32 letters, digits, '.', '_' or '-', starting with a letter or digit."),
+                ("password", "Passwords need at least 8 characters."),
+            )
+            if field in fields
+        )
+    except (UsernameTaken, ValueError) as exc:
+        error = str(exc).capitalize() if isinstance(exc, UsernameTaken) else str(exc)
+    if error is not None:
+        return render(
+            request,
+            "auth.html",
+            {"mode": "register", "next": "/", "username": username, "error": error},
+            status_code=status.HTTP_400_BAD_REQUEST,
+        )
+    _sign_in(request, user)
+    return RedirectResponse("/", status_code=status.HTTP_303_SEE_OTHER)
+
+
+@router.post("/logout")
+async def logout(request: Request) -> Response:
+    await _checked_form(request)
+    request.session.clear()
+    return RedirectResponse("/", status_code=status.HTTP_303_SEE_OTHER)
+
+
+@router.get("/exercises/{slug}", response_class=HTMLResponse)
+def lesson_page(slug: str, request: Request, user: OptionalUser, session: SessionDep, platform: PlatformDep) -> Response:
+    if user is None or user.id is None:
+        return _login_redirect(request)
+    exercise = exercise_or_404(platform, slug)
+    states = quiz.question_states(session, user_id=user.id, slug=slug)
+    progress = progress_of(session, user_id=user.id, exercises=[exercise])[slug]
+    return render(
+        request,
+        "lesson.html",
+        {
+            "lesson": lesson_of(exercise),
+            "states": states,
+            "progress": progress,
+            "score_policy": quiz.SCORE_POLICY,
+        },
+        user=user,
+    )
+
+
+@router.get("/exercises/{slug}/code", response_class=HTMLResponse)
+def practice_page(
+    slug: str, request: Request, user: OptionalUser, session: SessionDep, platform: PlatformDep, starter: bool = False
+) -> Response:
+    if user is None or user.id is None:
+        return _login_redirect(request)
+    exercise = exercise_or_404(platform, slug)
+    code = (None if starter else latest_code(session, user_id=user.id, slug=slug)) or exercise.starter
+    return _practice(request, user, session, platform, slug=slug, code=code)
+
+
+def _practice(
+    request: Request,
+    user: User,
+    session: SessionDep,
+    platform: PlatformDep,
+    *,
+    slug: str,
+    code: str,
+    error: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    exercise = exercise_or_404(platform, slug)
+    assert user.id is not None
+    return render(
+        request,
+        "practice.html",
+        {
+            "lesson": lesson_of(exercise),
+            "code": code,
+            "attempts": history(session, user_id=user.id, slug=slug),
+            "error": error,
+            "code_limit": platform.settings.limits.code_bytes,
+        },
+        user=user,
+        status_code=status_code,
+    )
+
+
+@router.post("/exercises/{slug}/code", response_class=HTMLResponse)
+async def practice_submit(
+    slug: str, request: Request, user: OptionalUser, session: SessionDep, platform: PlatformDep
+) -> Response:
+    if user is None:
+        return _login_redirect(request)
+    form = await _checked_form(request)
+    exercise = exercise_or_404(platform, slug)
+    code = form.get("code", "")
+    if not code.strip():
+        return _practice(
+            request, user, session, platform, slug=slug, code=code, error="Write some code first.", status_code=400
+        )
+    try:
+        row = submit(session, platform, user=user, exercise=exercise, code=code)
+    except HTTPException as exc:
+        if exc.status_code != status.HTTP_413_CONTENT_TOO_LARGE:
+            raise
+        return _practice(
+            request, user, session, platform, slug=slug, code=code, error=str(exc.detail).capitalize() + ".",
+            status_code=exc.status_code,
+        )
+    return RedirectResponse(f"/submissions/{row.id}", status_code=status.HTTP_303_SEE_OTHER)
+
+
+@router.get("/submissions/{submission_id}", response_class=HTMLResponse)
+def submission_page(
+    submission_id: SubmissionId, request: Request, user: OptionalUser, session: SessionDep, platform: PlatformDep
+) -> Response:
+    if user is None or user.id is None:
+        return _login_redirect(request)
+    row = visible_submission(session, user=user, submission_id=submission_id)
+    if row is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"There is no submission {submission_id} for you to see.")
+    exercise = platform.catalog.get(row.exercise_slug)
+    lesson = lesson_of(exercise) if exercise else None
+    steps = {int(step["n"]): step for step in row.steps if isinstance(step, dict) and "n" in step}
+    result = SubmissionPublic.of(row)
+    learner_variables = _learner_variables(row.steps)
+    beside = _beside(lesson, learner_variables) if lesson and learner_variables else []
+    return render(
+        request,
+        "submission.html",
+        {
+            "submission": result,
+            "lesson": lesson,
+            "steps": steps,
+            "final": SubmissionStatus(row.status).final,
+            "attempts": history(session, user_id=row.user_id, slug=row.exercise_slug),
+            "learner_variables": learner_variables,
+            "beside": beside,
+            "next_lesson": platform.catalog.after(row.exercise_slug),
+            "code_text": row.code,
+        },
+        user=user,
+    )
+
+
+_AFTER_STEP = re.compile(r"after\s+step\s+(\d+)", re.IGNORECASE)
+
+
+class BesideRow(BaseModel):
+    name: str
+    cells: list[tuple[str, str]]  # (the lesson's value, the learner's value) per tracker column
+
+
+def _beside(lesson: LessonPublic, learner: dict[str, dict[int, str]]) -> list[BesideRow]:
+    """The lesson's variable tracker with the learner's own values at the same moments."""
+    columns = lesson.variable_tracker.columns
+    last = max((n for values in learner.values() for n in values), default=0)
+
+    def learner_value(name: str, column: str) -> str:
+        values = learner.get(name, {})
+        match = _AFTER_STEP.search(column)
+        if match:
+            return values.get(int(match.group(1)), "—")
+        if column.strip().lower() in ("final", "end", "after"):
+            return values.get(last, "—")
+        return "—"  # "Start": before the first row nothing of the endpoint has run
+
+    names = [r.name for r in lesson.variable_tracker.rows]
+    rows = [
+        BesideRow(name=r.name, cells=[(v, learner_value(r.name, c)) for v, c in zip(r.values, columns, strict=True)])
+        for r in lesson.variable_tracker.rows
+    ]
+    rows += [
+        BesideRow(name=name, cells=[("—", learner_value(name, c)) for c in columns])
+        for name in sorted(learner)
+        if name not in names
+    ]
+    return rows
+
+
+def _learner_variables(steps: list[dict[str, Any]]) -> dict[str, dict[int, str]]:
+    """Per variable, its value in the learner's endpoint after each step, when the grader captured them."""
+    table: dict[str, dict[int, str]] = {}
+    for step in steps:
+        variables = step.get("variables") if isinstance(step, dict) else None
+        if isinstance(variables, dict):
+            for name, value in variables.items():
+                table.setdefault(str(name), {})[int(step["n"])] = str(value)
+    return table
+

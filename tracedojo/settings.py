@@ -1,0 +1,98 @@
+"""The platform's settings: one pydantic-settings class, ``TRACEDOJO_`` environment prefix."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from grader import Limits
+from grader.loader import default_exercises_dir
+
+log = logging.getLogger("tracedojo")
+
+PLACEHOLDER_SECRET = "change-me"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class InsecureSettings(ValueError):
+    pass
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TRACEDOJO_", env_nested_delimiter="__", extra="ignore")
+
+    env: Literal["development", "production"] = "development"
+    database_url: str = "sqlite:///./var/tracedojo.db"
+    secret_key: str = PLACEHOLDER_SECRET
+    exercises_dir: Path = Field(default_factory=default_exercises_dir)
+    queue: Literal["inline", "celery"] = "inline"
+    broker_url: str = "redis://127.0.0.1:6379/0"
+    grading_workers: int = Field(default=2, ge=1, le=64, description="threads grading at once (inline queue)")
+    events_url: str | None = Field(
+        default=None, description="Redis for live events between processes (celery queue); default: a redis:// broker"
+    )
+    celery_queue: str = Field(default="tracedojo.grading", description="the broker queue (one per deployment)")
+    events_prefix: str = Field(default="tracedojo", description="Redis key and channel prefix of live events")
+    live_quiet_check: float = Field(
+        default=5.0, gt=0, description="seconds a relayed live WebSocket waits in silence before asking the database"
+    )
+    grading_lease: float | None = Field(
+        default=None, gt=0, description="seconds a worker holds a submission; default: from the grader's limits"
+    )
+    requeue_after: float = Field(default=120.0, gt=0, description="seconds before a queued submission is enqueued again")
+    sweep_interval: float = Field(default=15.0, gt=0, description="seconds between a worker's sweeps for stale rows")
+    database_pool_size: int = Field(default=10, ge=1, le=200, description="connections kept open (PostgreSQL)")
+    database_max_overflow: int = Field(
+        default=30, ge=0, le=500, description="extra connections under load (size + overflow: the 40 request threads)"
+    )
+    limits: Limits = Limits()
+
+    login_attempts_per_minute: int = Field(default=10, ge=1, description="per client address and username")
+    registrations_per_minute: int = Field(default=10, ge=1, description="per client address")
+    submissions_per_minute: int = Field(default=12, ge=1, description="per user")
+    session_max_age: int = Field(default=14 * 24 * 3600, ge=60, description="seconds a browser session lasts")
+    token_max_age: int = Field(default=7 * 24 * 3600, ge=60, description="seconds an API token lasts")
+
+    @model_validator(mode="after")
+    def _secret(self) -> Settings:
+        if self.secret_key in ("", PLACEHOLDER_SECRET):
+            if self.env != "development":
+                raise InsecureSettings(
+                    "TRACEDOJO_SECRET_KEY is unset or left at the placeholder; "
+                    "set it to a long random value (for example `python -c 'import secrets; "
+                    "print(secrets.token_urlsafe(48))'`) outside development"
+                )
+            self.secret_key = secrets.token_urlsafe(48)
+            log.warning(
+                "development mode: generated a temporary secret key (sessions end when the server restarts); "
+                "set TRACEDOJO_SECRET_KEY to keep them"
+            )
+        elif len(self.secret_key) < 16 and self.env != "development":
+            raise InsecureSettings("TRACEDOJO_SECRET_KEY is too short; use at least 16 random characters")
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def lease_seconds(self) -> float:
+        """Longer than any grading can take (two runs of the trace plus loading), with a margin."""
+        if self.grading_lease is not None:
+            return self.grading_lease
+        return 2 * self.limits.submission_timeout + self.limits.load_timeout + 30
+
+    @property
+    def event_bus_url(self) -> str | None:
+        if self.events_url:
+            return self.events_url
+        return self.broker_url if self.broker_url.startswith(("redis://", "rediss://")) else None
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.env == "production"

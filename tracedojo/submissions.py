@@ -1,0 +1,62 @@
+"""Storing submissions and finding the ones a user may see."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, col, select
+
+from grader import Exercise
+from tracedojo.models import Submission, SubmissionStatus, User
+
+
+class CodeTooLarge(ValueError):
+    def __init__(self, size: int, limit: int) -> None:
+        super().__init__(size, limit)
+        self.size = size
+        self.limit = limit
+
+    def __str__(self) -> str:
+        return f"the code is {self.size} bytes; submissions are limited to {self.limit} bytes"
+
+
+def create_submission(session: Session, *, user: User, exercise: Exercise, code: str, code_limit: int) -> Submission:
+    """Store a submission as ``queued``; the caller hands its id to the grading queue."""
+    size = len(code.encode("utf-8"))
+    if size > code_limit:
+        raise CodeTooLarge(size, code_limit)
+    assert user.id is not None
+    row = Submission(
+        user_id=user.id,
+        exercise_slug=exercise.slug,
+        exercise_version=exercise.version,
+        code=code,
+        status=SubmissionStatus.QUEUED,
+        max_score=exercise.max_score,
+    )
+    session.add(row)
+    session.commit()
+    session.refresh(row)
+    return row
+
+
+def visible_submission(session: Session, *, user: User, submission_id: int) -> Submission | None:
+    """The submission if ``user`` owns it or is an instructor; otherwise None (answered as 404)."""
+    row = session.get(Submission, submission_id)
+    if row is None or (row.user_id != user.id and not user.is_instructor):
+        return None
+    return row
+
+
+def history(session: Session, *, user_id: int, slug: str, limit: int = 50) -> list[Submission]:
+    return list(
+        session.exec(
+            select(Submission)
+            .where(Submission.user_id == user_id, Submission.exercise_slug == slug)
+            .order_by(col(Submission.id).desc())
+            .limit(limit)
+        ).all()
+    )
+
+
+def latest_code(session: Session, *, user_id: int, slug: str) -> str | None:
+    rows = history(session, user_id=user_id, slug=slug, limit=1)
+    return rows[0].code if rows else None
