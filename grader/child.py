@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import linecache
+import os
 import socket
 import sys
 import traceback
@@ -125,6 +126,36 @@ def _scope(raw: dict[str, Any], state: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+class _DescriptorReserve:
+    """A few descriptors held back from the learner's code, so the next connection can always arrive.
+
+    A submission that opens files until the limit refuses would otherwise leave no slot for the socket
+    the grader passes with SCM_RIGHTS, and the kernel would drop it. One reserved descriptor is released
+    right before each ``recvmsg`` and taken back as soon as a connection's socket closes; both happen
+    synchronously on the event loop, so the learner's (single-threaded) code cannot take the slot between.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.held: list[int] = []
+        self.refill()
+
+    def refill(self) -> None:
+        while len(self.held) < self.size:
+            try:
+                self.held.append(os.open(os.devnull, os.O_RDONLY | os.O_CLOEXEC))
+            except OSError:
+                return
+
+    def release_one(self) -> None:
+        if self.held:
+            os.close(self.held.pop())
+
+
+_RESERVE_SIZE = 4
+_reserve: _DescriptorReserve | None = None
+
+
 class _Connection:
     def __init__(self, mounted: Mounted, scope: dict[str, Any], sock: socket.socket, filename: str) -> None:
         self.mounted = mounted
@@ -187,6 +218,8 @@ class _Connection:
             pass
         reader.cancel()
         self.sock.close()
+        if _reserve is not None:
+            _reserve.refill()
 
 
 _lifespans: list[asyncio.Future[Any]] = []
@@ -280,6 +313,8 @@ def serve(control: socket.socket) -> None:
     if message is None or message.get("t") != "load":
         return
     filename = str(message["filename"])
+    global _reserve
+    reserve = _reserve = _DescriptorReserve(_RESERVE_SIZE)  # before their code runs, even at import time
     _hide_grader_modules()
     try:
         mounted = load_submission(str(message["code"]), filename, str(message["path"]))
@@ -300,12 +335,15 @@ def serve(control: socket.socket) -> None:
     tasks: set[asyncio.Task[None]] = set()
 
     def on_control() -> None:
+        reserve.release_one()
         try:
             msg, fds = protocol.recv_control(control, maxfds=1)
         except BlockingIOError:
             return
         except (OSError, protocol.ProtocolViolation):
             msg, fds = None, []
+        finally:
+            reserve.refill()
         if msg is None:
             loop.remove_reader(control.fileno())
             if not finished.done():

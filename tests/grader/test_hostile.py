@@ -69,6 +69,7 @@ VERDICTS: dict[str, Verdict] = {
     "fake_results_stdout": _failed(6, "'see my results above'"),
     "fd_exhaustion": PASSED,
     "fd_exhaustion_kept": PASSED,
+    "fd_exhaustion_at_import": PASSED,
     "flood_after_reply": PASSED,
     "forged_frames": _failed(5, "over the limit"),
     "fork_bomb": _failed(6, "forked"),
