@@ -40,7 +40,7 @@ def make_celery(settings: Settings) -> Celery:
         broker_heartbeat=30,
         # Redis: an unacknowledged message comes back after this long (RabbitMQ redelivers when the
         # connection drops). Longer than any grading, so a slow grading is never delivered twice.
-        broker_transport_options={"visibility_timeout": int(settings.lease_seconds * 2) + 60},
+        broker_transport_options={"visibility_timeout": int(settings.longest_grading_seconds) + 120},
         # A web request must not hang on a broker that is down: the row is stored, a sweeper sends it later.
         task_publish_retry_policy={"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1},
     )

@@ -114,6 +114,58 @@ def claim(
     return None
 
 
+def renew(engine: Engine, held: Claim, *, lease_seconds: float, now: datetime | None = None) -> bool:
+    """Extend ``held``'s lease; False once another attempt owns the row or it is final."""
+    now = now or utcnow()
+    table = Submission.__table__  # type: ignore[attr-defined]
+    with engine.begin() as connection:
+        return bool(
+            connection.execute(
+                update(table)
+                .where(
+                    table.c.id == held.submission_id,
+                    table.c.status == SubmissionStatus.RUNNING.value,
+                    table.c.lease_token == held.token,
+                )
+                .values(lease_until=now + timedelta(seconds=lease_seconds))
+            ).rowcount
+            == 1
+        )
+
+
+class LeaseHeartbeat:
+    """Renews a claim's lease while its grading runs, so the lease can be short.
+
+    A worker that dies (SIGKILL, lost machine) stops renewing, and its submission is
+    free again within one lease rather than after the longest grading possible.
+    """
+
+    def __init__(self, engine: Engine, held: Claim, *, lease_seconds: float) -> None:
+        self.engine = engine
+        self.held = held
+        self.lease_seconds = lease_seconds
+        self._stop = threading.Event()
+        self._thread = threading.Thread(
+            target=self._beat, name=f"lease-{held.submission_id}", daemon=True
+        )
+
+    def __enter__(self) -> LeaseHeartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _beat(self) -> None:
+        while not self._stop.wait(self.lease_seconds / 3):
+            try:
+                if not renew(self.engine, self.held, lease_seconds=self.lease_seconds):
+                    return  # lost: the final write will be refused, nothing more to keep
+            except Exception as exc:  # noqa: BLE001 - the database is away; try again on the next beat
+                log.warning("submission %d: could not renew its lease: %s", self.held.submission_id, exc)
+
+
 def _finish(engine: Engine, held: Claim, values: dict[str, Any]) -> SubmissionPublic | None:
     table = Submission.__table__  # type: ignore[attr-defined]
     with engine.begin() as connection:
@@ -280,7 +332,8 @@ class SubmissionGrader:
         if isinstance(held, LeaseHeld):
             return held
         try:
-            final = self._grade(held)
+            with LeaseHeartbeat(self.engine, held, lease_seconds=self.lease_seconds):
+                final = self._grade(held)
         except Exception:  # a grader crash becomes a clear error result, never a hang
             log.exception("grading submission %d failed", submission_id)
             final = store_error(self.engine, held, "The grader failed unexpectedly; please submit again.")

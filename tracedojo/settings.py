@@ -42,7 +42,7 @@ class Settings(BaseSettings):
         default=5.0, gt=0, description="seconds a relayed live WebSocket waits in silence before asking the database"
     )
     grading_lease: float | None = Field(
-        default=None, gt=0, description="seconds a worker holds a submission; default: from the grader's limits"
+        default=None, gt=0, description="seconds a claim on a submission lasts unless its worker renews it (every third of it)"
     )
     requeue_after: float = Field(default=120.0, gt=0, description="seconds before a queued submission is enqueued again")
     sweep_interval: float = Field(default=15.0, gt=0, description="seconds between a worker's sweeps for stale rows")
@@ -82,10 +82,15 @@ class Settings(BaseSettings):
 
     @property
     def lease_seconds(self) -> float:
-        """Longer than any grading can take (two runs of the trace plus loading), with a margin."""
+        """How long a claim holds without being renewed; a grading worker renews it every third of that."""
         if self.grading_lease is not None:
             return self.grading_lease
-        return 2 * self.limits.submission_timeout + self.limits.load_timeout + 30
+        return 20.0
+
+    @property
+    def longest_grading_seconds(self) -> float:
+        """Loading plus two runs of the trace at their limits."""
+        return 2 * self.limits.submission_timeout + self.limits.load_timeout
 
     @property
     def event_bus_url(self) -> str | None:

@@ -16,8 +16,10 @@ from tracedojo.celery_app import CeleryQueue, make_celery
 from tracedojo.db import make_engine, migrate
 from tracedojo.grading_job import (
     Claim,
+    LeaseHeartbeat,
     LeaseHeld,
     claim,
+    renew,
     requeue_stale,
     store_error,
     store_results,
@@ -141,3 +143,19 @@ def test_enqueueing_with_the_broker_down_keeps_the_row_and_returns_quickly(tmp_p
     queue.enqueue(1)  # logs a warning; a worker's sweeper enqueues the stored row later
     assert time.monotonic() - started < 15
     queue.stop()
+
+
+def test_a_heartbeat_keeps_a_long_grading_s_short_lease_and_stops_with_it(engine: Engine) -> None:
+    submission_id = _stored(engine)
+    held = claim(engine, submission_id, worker_id="a", lease_seconds=0.6)
+    assert isinstance(held, Claim)
+    with LeaseHeartbeat(engine, held, lease_seconds=0.6):
+        time.sleep(1.5)  # over twice the lease: without renewal another worker could take it now
+        assert isinstance(claim(engine, submission_id, worker_id="b", lease_seconds=60), LeaseHeld)
+        assert requeue_stale(engine, requeue_after=60) == []
+    time.sleep(0.8)  # the heartbeat stopped with the grading: the lease runs out
+    successor = claim(engine, submission_id, worker_id="b", lease_seconds=60)
+    assert isinstance(successor, Claim)
+    assert not renew(engine, held, lease_seconds=60)  # the old claim cannot take it back
+    assert store_results(engine, held, _results(7.0), version="v") is None
+    assert store_results(engine, successor, _results(7.0), version="v") is not None
