@@ -23,6 +23,14 @@ from grader.mounting import Mounted, NoEndpoint, mount
 MODULE_NAME = "submission"
 
 
+class ClientDisconnected(OSError):
+    """What ASGI servers raise (spec 2.4) when the app sends on a connection whose client has closed.
+
+    Starlette turns it into ``WebSocketDisconnect(1006)``, so a broadcast to a departed client fails here
+    as it does under uvicorn instead of vanishing silently.
+    """
+
+
 class LoadFailure(Exception):
     def __init__(self, kind: str, message: str, line: int | None = None) -> None:
         super().__init__(message)
@@ -37,6 +45,8 @@ def describe_exception(exc: BaseException, filename: str) -> dict[str, Any]:
     code = getattr(exc, "code", None)
     if type(exc).__name__ == "WebSocketDisconnect":
         text = f"code {code}"
+        if isinstance(exc.__context__, ClientDisconnected):
+            text += f" ({exc.__context__})"
     return {
         "type": type(exc).__name__,
         "message": text[:500],
@@ -166,6 +176,7 @@ class _Connection:
         self.lock = asyncio.Lock()
         self.loop = asyncio.get_running_loop()
         self.taken = 0  # messages the app has received; lets the grader tell a fresh wait from a stale one
+        self.client_gone = False
 
     async def emit(self, message: dict[str, Any]) -> None:
         async with self.lock:
@@ -179,10 +190,13 @@ class _Connection:
             except OSError:
                 data = b""
             if not data:
+                self.client_gone = True
                 await self.inbox.put({"type": "websocket.disconnect", "code": 1006})
                 return
             for message in reader.feed(data):
                 m = message.get("m", {})
+                if m.get("type") == "websocket.disconnect":
+                    self.client_gone = True
                 if "bytes" in m and m["bytes"] is not None:
                     m["bytes"] = protocol.decode_bytes(m["bytes"])
                 await self.inbox.put(m)
@@ -195,6 +209,9 @@ class _Connection:
         return message
 
     async def send(self, message: MutableMapping[str, Any]) -> None:
+        # A close after the client left is ignored, as uvicorn does; only data has nowhere to go.
+        if self.client_gone and message.get("type") == "websocket.send":
+            raise ClientDisconnected("sent to a client that had already disconnected")
         await self.emit({"t": "send", "m": protocol.encode_asgi(message), "vars": snapshot_locals(self.filename)})
 
     async def run(self) -> None:

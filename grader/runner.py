@@ -342,7 +342,7 @@ class TraceRun:
                        if peer.idle and not self.many_clients else "")
             raise StepFailure(StepStatus.TIMEOUT, expected, f"nothing within {self.timeout:g} s",
                               f"{self._prefix(peer)}Expected {expected}, but received nothing "
-                              f"within {self.timeout:g} s.{waiting}")
+                              f"within {self.timeout:g} s.{waiting}{self._crashes_elsewhere(peer)}")
         if event.kind == "close":
             peer.push_back(event)
             raise StepFailure(StepStatus.FAILED, expected, self._close_actual(peer, event),
@@ -356,6 +356,16 @@ class TraceRun:
 
     def _prefix(self, peer: Peer) -> str:
         return f"Client {peer.name}: " if self.many_clients else ""
+
+    def _crashes_elsewhere(self, peer: Peer) -> str:
+        """Why a message may never come: with several clients, the endpoint run that should have sent it
+        (another client's) may have crashed, and that is the news the learner needs."""
+        crashes = [
+            f"client {other.name}'s endpoint raised {_describe_error(other.record.error)}"
+            for other in self.peers.values()
+            if other is not peer and other.record is not None and other.record.error
+        ]
+        return f" Meanwhile {'; '.join(crashes)}." if crashes else ""
 
     def _close_actual(self, peer: Peer, event: Event) -> str:
         note = self._crash_note(peer)
@@ -459,8 +469,12 @@ class TraceRun:
                               f"after {self.timeout:g} s. Stop the loop when the client disconnects.")
         if record.error:
             error = _describe_error(record.error)
-            hint = (" Wrap the loop in `try: ... except WebSocketDisconnect: ...` so the endpoint ends cleanly."
-                    if record.error.get("type") == "WebSocketDisconnect" else "")
+            hint = ""
+            if record.error.get("type") == "WebSocketDisconnect":
+                # The child words a send to a departed client this way (ClientDisconnected in child.py).
+                hint = (" Remove a connection from your list as soon as its client disconnects, before sending "
+                        "to the others." if "already disconnected" in str(record.error.get("message", "")) else
+                        " Wrap the loop in `try: ... except WebSocketDisconnect: ...` so the endpoint ends cleanly.")
             raise StepFailure(StepStatus.FAILED, expected, f"your endpoint raised {error}",
                               f"Your endpoint did not finish cleanly: it raised {error}.{hint}")
         if record.violation or record.lost:
