@@ -92,7 +92,9 @@ def grade_source(
         return _error(exercise, submission, started, f"The grader failed unexpectedly: {type(exc).__name__}: {exc}",
                       output)
     finally:
-        child.close()
+        # The verdict is known: kill the child's namespace and let the zygote reap it while the caller
+        # goes on (the exit is recorded in ``sandbox.recent_exits`` when it arrives).
+        child.close(wait=0)
     return _results(exercise, submission, steps, started, output)
 
 
