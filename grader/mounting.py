@@ -64,6 +64,16 @@ def _is_websocket_function(obj: Any) -> bool:
     return any(p.annotation in (WebSocket, "WebSocket") or p.name in ("websocket", "ws") for p in parameters)
 
 
+def _is_raw_asgi(obj: Any) -> bool:
+    if not inspect.iscoroutinefunction(obj):
+        return False
+    try:
+        names = list(inspect.signature(obj).parameters)
+    except (TypeError, ValueError):
+        return False
+    return names == ["scope", "receive", "send"]
+
+
 def mount(namespace: dict[str, Any], module_name: str, path: str) -> Mounted:
     """Pick the submission's endpoint, preferring a whole app, then a router, class, function."""
     values = [(name, value) for name, value in namespace.items() if not name.startswith("__")]
@@ -101,6 +111,14 @@ def mount(namespace: dict[str, Any], module_name: str, path: str) -> Mounted:
     if apps:
         name, app = apps[0]
         return Mounted(app, "app", name, [])
+    raw = next((n for n, v in values if _is_raw_asgi(v) and getattr(v, "__module__", None) == module_name), None)
+    if raw is not None:
+        # Not one of the shapes the course teaches; say so rather than "nothing found".
+        raise NoEndpoint(
+            f"`{raw}(scope, receive, send)` is a raw ASGI application, which the grader does not run: "
+            "write the endpoint with FastAPI or Starlette (an `app` with an @app.websocket route, an APIRouter, "
+            "a WebSocketEndpoint class, or an `async def` endpoint taking a `websocket: WebSocket`)"
+        )
     raise NoEndpoint(
         "no WebSocket endpoint found: define a FastAPI `app` with an @app.websocket route, "
         "an APIRouter, a WebSocketEndpoint class, or an `async def` endpoint taking a `websocket: WebSocket`"

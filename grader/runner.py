@@ -517,7 +517,10 @@ def _describe_message(message: dict[str, Any] | None) -> str:
 
 def _describe_error(error: dict[str, Any]) -> str:
     text = f"{error.get('type', 'an exception')}"
-    if error.get("message"):
+    if error.get("type") == "OSError" and str(error.get("message", "")).startswith("[Errno 27]"):
+        # EFBIG: the sandbox's file-size limit caps the output; "File too large" would mislead a learner.
+        text += ": it printed more output than the grader allows (a loop that never stops?)"
+    elif error.get("message"):
         text += f": {error['message']}"
     if error.get("line"):
         text += f" (line {error['line']}"
