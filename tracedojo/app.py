@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
-from fastapi import FastAPI, Request, status
-from fastapi.exceptions import RequestValidationError
+from fastapi import FastAPI, Request, WebSocket, status
+from fastapi.exceptions import RequestValidationError, WebSocketRequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from tracedojo.body_limit import BodyLimit
 from tracedojo.db import migrate
 from tracedojo.platform_state import Platform
 from tracedojo.security import RateLimited
@@ -54,16 +56,61 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
-def _describe_validation(exc: RequestValidationError) -> JSONResponse:
-    details = [
-        {"loc": list(error.get("loc", ())), "msg": error.get("msg", ""), "type": error.get("type", "")}
+def _field_name(problem: Mapping[str, Any]) -> str:
+    if problem.get("type") == "json_invalid":
+        return "body"  # its loc ends with the character offset, which is no field
+    parts = [str(p) for p in problem.get("loc", ()) if p not in ("body", "path", "query", "header", "cookie")]
+    return ".".join(parts) or "body"
+
+
+def _explain(error: Mapping[str, Any]) -> str:
+    """One validation error in words a client can act on (pydantic's own, where they already are)."""
+    kind, loc = error.get("type", ""), tuple(error.get("loc", ()))
+    body_itself = loc in (("body",), ("body", 0), ("body", 1)) or (loc[:1] == ("body",) and kind == "json_invalid")
+    if kind == "json_invalid":
+        reason = (error.get("ctx") or {}).get("error", "")
+        return f"not valid JSON{f' ({reason})' if reason else ''}; send a JSON object"
+    if body_itself and kind == "missing":
+        return "missing; send a JSON object with Content-Type: application/json"
+    if body_itself and kind in ("model_attributes_type", "dict_type", "model_type"):
+        return "expected a JSON object with Content-Type: application/json"
+    if kind == "extra_forbidden":
+        return "unknown field; this request does not take it"
+    return str(error.get("msg", "")).removeprefix("Value error, ")
+
+
+def _problems(exc: RequestValidationError | WebSocketRequestValidationError) -> list[dict[str, Any]]:
+    # Deliberately without the submitted values: they may hold a password.
+    return [
+        {"loc": list(error.get("loc", ())), "msg": _explain(error), "type": error.get("type", "")}
         for error in exc.errors()
     ]
-    message = "; ".join(
-        f"{'.'.join(str(p) for p in d['loc'] if p != 'body') or 'body'}: {d['msg']}" for d in details
+
+
+def validation_message(exc: RequestValidationError | WebSocketRequestValidationError) -> str:
+    """Every problem on one line, each naming its field: 'username: ...; password: ...'."""
+    return "; ".join(f"{_field_name(p)}: {p['msg']}" for p in _problems(exc))
+
+
+def _describe_validation(exc: RequestValidationError) -> JSONResponse:
+    return JSONResponse(
+        {"detail": _problems(exc), "message": validation_message(exc)},
+        status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
     )
-    # Deliberately without the submitted values: they may hold a password.
-    return JSONResponse({"detail": details, "message": message}, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
+
+
+# FastAPI's words when a body cannot even be decoded (for example bytes that are not UTF-8).
+_UNPARSABLE_BODY = "There was an error parsing the body"
+UNPARSABLE_BODY_HELP = "body: could not be read; send UTF-8 JSON with Content-Type: application/json"
+CLOSE_INVALID_REQUEST = 4422
+_MAX_CLOSE_REASON = 123  # bytes, by RFC 6455
+
+
+def close_reason(text: str) -> str:
+    encoded = text.encode("utf-8")
+    if len(encoded) <= _MAX_CLOSE_REASON:
+        return text
+    return encoded[: _MAX_CLOSE_REASON - 3].decode("utf-8", "ignore") + "…"
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -95,8 +142,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:
         if pages.wants_html(request):
-            return pages.error_page(request, status.HTTP_422_UNPROCESSABLE_CONTENT, "That request was not valid.")
+            return pages.error_page(request, status.HTTP_422_UNPROCESSABLE_CONTENT, validation_message(exc))
         return _describe_validation(exc)
+
+    @app.exception_handler(WebSocketRequestValidationError)
+    async def _websocket_validation(websocket: WebSocket, exc: WebSocketRequestValidationError) -> None:
+        # Accepted first so that the client gets a close code and a reason, not a bare HTTP 403.
+        await websocket.accept()
+        await websocket.close(CLOSE_INVALID_REQUEST, close_reason(validation_message(exc)))
 
     @app.exception_handler(RateLimited)
     async def _rate_limited(request: Request, exc: RateLimited) -> Response:
@@ -107,10 +160,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == status.HTTP_400_BAD_REQUEST and exc.detail == _UNPARSABLE_BODY:
+            exc = StarletteHTTPException(exc.status_code, UNPARSABLE_BODY_HELP, exc.headers)
         if pages.wants_html(request):
             return pages.error_page(request, exc.status_code, str(exc.detail), exc.headers)
         return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
 
+    # Inside the session middleware, so that a page refusing a body still knows who is signed in.
+    app.add_middleware(BodyLimit, limit=settings.request_body_limit, refuse=_too_large)
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.secret_key,
@@ -121,3 +178,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.add_middleware(SecurityHeaders)
     return app
+
+
+def _too_large(request: Request, message: str) -> Response:
+    from tracedojo.routes import pages
+
+    if pages.wants_html(request):
+        return pages.error_page(request, status.HTTP_413_CONTENT_TOO_LARGE, message.capitalize() + ".")
+    return JSONResponse({"detail": message}, status_code=status.HTTP_413_CONTENT_TOO_LARGE)

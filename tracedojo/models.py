@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, field_validator
+from pydantic import BaseModel, ConfigDict, field_validator
 from pydantic import Field as PydanticField
 from sqlalchemy import JSON, Column, Integer, String, Text
 from sqlmodel import Field, SQLModel
@@ -34,6 +35,7 @@ class SubmissionStatus(StrEnum):
 
 
 USERNAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{2,31}$"
+USERNAME_RULE = "use 3 to 32 letters, digits, '.', '_' or '-', starting with a letter or digit"
 
 
 class UserBase(SQLModel):
@@ -42,12 +44,17 @@ class UserBase(SQLModel):
 
 
 class UserCreate(BaseModel):
-    username: str = PydanticField(pattern=USERNAME_PATTERN, description="3-32 letters, digits, '.', '_' or '-'")
+    # Unknown fields are refused: a client sending {"role": "instructor"} should learn it had no effect.
+    model_config = ConfigDict(extra="forbid")
+
+    username: str = PydanticField(description="3-32 letters, digits, '.', '_' or '-'", json_schema_extra={"pattern": USERNAME_PATTERN})
     password: str = PydanticField(min_length=8, max_length=128)
 
     @field_validator("username")
     @classmethod
-    def _lower(cls, value: str) -> str:
+    def _username(cls, value: str) -> str:
+        if re.fullmatch(USERNAME_PATTERN, value) is None:
+            raise ValueError(f"{value[:40]!r} is not a valid username: {USERNAME_RULE}")
         return value.lower()
 
 
@@ -105,7 +112,31 @@ class Submission(SQLModel, table=True):
 
 
 class SubmissionCreate(BaseModel):
-    code: str = PydanticField(min_length=1, description="the Python source of the submission")
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = PydanticField(description="the Python source of the submission")
+
+    @field_validator("code")
+    @classmethod
+    def _source_text(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("is empty; write your endpoint first")
+        if "\x00" in value:
+            # PostgreSQL text cannot hold it either, so it is refused before anything is stored.
+            raise ValueError(f"contains a NUL character (line {_line_of(value, value.index(chr(0)))}); "
+                             "Python source cannot contain NUL bytes")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as exc:  # a lone surrogate, as JSON's "\ud800" allows
+            raise ValueError(
+                f"contains {value[exc.start]!r}, half of a surrogate pair (line {_line_of(value, exc.start)}); "
+                "it is not valid Unicode text"
+            ) from None
+        return value
+
+
+def _line_of(text: str, index: int) -> int:
+    return text.count("\n", 0, index) + 1
 
 
 class SubmissionQueued(SQLModel):

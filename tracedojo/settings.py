@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     submissions_per_minute: int = Field(default=12, ge=1, description="per user")
     session_max_age: int = Field(default=14 * 24 * 3600, ge=60, description="seconds a browser session lasts")
     token_max_age: int = Field(default=7 * 24 * 3600, ge=60, description="seconds an API token lasts")
+    max_request_bytes: int = Field(
+        default=1024 * 1024, ge=4096, description="largest request body accepted (raised to fit the code limit, escaped)"
+    )
 
     @model_validator(mode="after")
     def _secret(self) -> Settings:
@@ -97,6 +100,11 @@ class Settings(BaseSettings):
         if self.events_url:
             return self.events_url
         return self.broker_url if self.broker_url.startswith(("redis://", "rediss://")) else None
+
+    @property
+    def request_body_limit(self) -> int:
+        """Room for the largest allowed submission even when every byte arrives escaped (JSON \\u00XX)."""
+        return max(self.max_request_bytes, 6 * self.limits.code_bytes + 4096)
 
     @property
     def secure_cookies(self) -> bool:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import Annotated
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter, HTTPException, Path, WebSocket, status
+from fastapi import APIRouter, HTTPException, Path, WebSocket, WebSocketDisconnect, status
 from sqlmodel import Session
 
 from grader import Exercise
@@ -126,26 +127,58 @@ async def live(websocket: WebSocket, submission_id: SubmissionId) -> None:
 
     # In a thread: waiting for a pooled connection on the event loop would stall every request under load.
     user, via, row = await asyncio.to_thread(look_up)
-    # Browsers send the cookie with WebSockets opened by any page: only our own pages may use it.
-    if via == "cookie" and not _same_origin(websocket):
-        user = None
+    cross_site = via == "cookie" and not _same_origin(websocket)
     await websocket.accept()
+    if cross_site:
+        # Browsers send the cookie with WebSockets opened by any page: only our own pages may use it.
+        await websocket.close(CLOSE_UNAUTHENTICATED, "not signed in: the session cookie only works from this site's pages")
+        return
     if user is None:
-        await websocket.close(CLOSE_UNAUTHENTICATED, "not signed in")
+        await websocket.close(CLOSE_UNAUTHENTICATED, "not signed in: add ?token=<access token> or sign in")
         return
     if row is None:
         await websocket.close(CLOSE_NOT_FOUND, f"no submission {submission_id}")
         return
+    # The client has nothing to say, but listening is how a departure is noticed while grading is
+    # still queued: without it the handler would wait for the result only to write to a closed socket.
+    forward = asyncio.create_task(_forward_events(websocket, platform, submission_id))
+    departure = asyncio.create_task(_until_disconnect(websocket))
+    try:
+        done, _ = await asyncio.wait({forward, departure}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in (forward, departure):
+            task.cancel()
+        await asyncio.gather(forward, departure, return_exceptions=True)
+    if forward in done and forward.exception() is None:
+        with contextlib.suppress(WebSocketDisconnect, RuntimeError):
+            await websocket.close()
+
+
+async def _forward_events(websocket: WebSocket, platform: Platform, submission_id: int) -> None:
     async with platform.hub.subscribe(submission_id) as events:
-        if events is not None:
-            while True:
-                event = await events.get()
-                await websocket.send_json(event)
-                if event["type"] == "result":
-                    break
-        else:
+        if events is None:
             await _replay_from_database(websocket, platform, submission_id)
-    await websocket.close()
+            return
+        sent: set[int] = set()
+        while True:
+            try:
+                event = await asyncio.wait_for(events.get(), platform.settings.live_quiet_check)
+            except TimeoutError:
+                # Silence: the result may have been stored by someone whose events never reach this
+                # channel (a lost lease, a second enqueue); the database has the last word.
+                if await _replay_from_database(websocket, platform, submission_id, skip=sent, wait=False):
+                    return
+                continue
+            await websocket.send_json(event)
+            if event["type"] == "step":
+                sent.add(int(event["step"]["n"]))
+            elif event["type"] == "result":
+                return
+
+
+async def _until_disconnect(websocket: WebSocket) -> None:
+    while (await websocket.receive())["type"] != "websocket.disconnect":
+        pass  # whatever the client sends is ignored
 
 
 def _same_origin(websocket: WebSocket) -> bool:
@@ -156,8 +189,10 @@ def _same_origin(websocket: WebSocket) -> bool:
     return urlsplit(origin).netloc == host
 
 
-async def _replay_from_database(websocket: WebSocket, platform: Platform, submission_id: int) -> None:
-    """Not being graded in this process: wait for the stored result, then send its steps and itself."""
+async def _replay_from_database(
+    websocket: WebSocket, platform: Platform, submission_id: int, *, skip: set[int] | None = None, wait: bool = True
+) -> bool:
+    """Send the stored steps (but those in ``skip``) and the result once final; False if not final yet."""
     def load() -> Submission | None:
         with Session(platform.engine, expire_on_commit=False) as session:
             return session.get(Submission, submission_id)
@@ -165,10 +200,13 @@ async def _replay_from_database(websocket: WebSocket, platform: Platform, submis
     while True:
         row = await asyncio.to_thread(load)
         if row is None:
-            return
+            return True
         if SubmissionStatus(row.status).final:
             for step in row.steps:
-                await websocket.send_json({"type": "step", "step": step})
+                if not skip or step.get("n") not in skip:
+                    await websocket.send_json({"type": "step", "step": step})
             await websocket.send_json({"type": "result", "result": SubmissionPublic.of(row).model_dump(mode="json")})
-            return
+            return True
+        if not wait:
+            return False
         await asyncio.sleep(LIVE_POLL_SECONDS)
