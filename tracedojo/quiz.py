@@ -6,7 +6,7 @@ later attempts still give feedback and count towards "answered".
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session, col, func, select
 
 from grader import Exercise, QuizQuestion
@@ -16,6 +16,8 @@ SCORE_POLICY = "Each question scores one point if your first answer is right. Yo
 
 
 class QuizChoice(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     choice: str = Field(min_length=1, max_length=1, description="the letter of the chosen answer, e.g. 'A'")
 
 
