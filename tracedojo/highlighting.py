@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import lru_cache
 
 from markupsafe import Markup
@@ -14,12 +15,17 @@ CSS_CLASS = "codehilite"
 STYLE = "friendly"
 
 
-def highlight_code(code: str, language: str = "python", *, line_numbers: bool = True) -> Markup:
+def highlight_code(
+    code: str, language: str = "python", *, line_numbers: bool = True, marked: Sequence[int] = ()
+) -> Markup:
+    """``marked``: line numbers to highlight, for example the line a syntax error names."""
     try:
         lexer = get_lexer_by_name(language)
     except ClassNotFound:
         lexer = PythonLexer()
-    formatter = HtmlFormatter(cssclass=CSS_CLASS, linenos="table" if line_numbers else False, style=STYLE)
+    formatter = HtmlFormatter(
+        cssclass=CSS_CLASS, linenos="table" if line_numbers else False, style=STYLE, hl_lines=list(marked)
+    )
     return Markup(highlight(code, lexer, formatter))
 
 

@@ -11,13 +11,16 @@ from fastapi import APIRouter, HTTPException, Request, status
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, ValidationError
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session
 
 from tracedojo import quiz
 from tracedojo.accounts import UsernameTaken, authenticate_user, create_user
 from tracedojo.deps import SESSION_USER_KEY, OptionalUser, PlatformDep, SessionDep
 from tracedojo.highlighting import highlight_code, stylesheet
 from tracedojo.lessons import LessonPublic, lesson_of
-from tracedojo.models import SubmissionPublic, SubmissionStatus, User, UserCreate
+from tracedojo.models import USERNAME_RULE, SubmissionCreate, SubmissionPublic, SubmissionStatus, User, UserCreate
+from tracedojo.platform_state import Platform
 from tracedojo.progress import progress_of
 from tracedojo.routes.auth import client_key
 from tracedojo.routes.learner import SubmissionId, exercise_or_404, submit
@@ -61,12 +64,39 @@ def render(
     )
 
 
+# Starlette's and FastAPI's generic details, in words for someone who typed or followed a link.
+_GENERIC_DETAILS = {
+    "Not Found": "There is no page at {path}.",
+    "Method Not Allowed": "{path} cannot be opened like this; use the links and buttons on the pages.",
+}
+
+
 def error_page(
     request: Request, status_code: int, message: str, headers: Mapping[str, str] | None = None
 ) -> HTMLResponse:
+    if message in _GENERIC_DETAILS:
+        message = _GENERIC_DETAILS[message].format(path=request.url.path)
     return render(
-        request, "error.html", {"status": status_code, "message": message}, status_code=status_code, headers=headers
+        request,
+        "error.html",
+        {"status": status_code, "message": message},
+        user=_signed_in(request),
+        status_code=status_code,
+        headers=headers,
     )
+
+
+def _signed_in(request: Request) -> User | None:
+    """Who is signed in, for an error page's header (the route that failed may not have asked)."""
+    uid = request.session.get(SESSION_USER_KEY) if "session" in request.scope else None
+    if not isinstance(uid, int):
+        return None
+    platform: Platform = request.app.state.platform
+    try:
+        with Session(platform.engine, expire_on_commit=False) as session:
+            return session.get(User, uid)
+    except SQLAlchemyError:  # an error page must render even when the database is the problem
+        return None
 
 
 def _login_redirect(request: Request) -> RedirectResponse:
@@ -161,8 +191,8 @@ async def register(request: Request, session: SessionDep, platform: PlatformDep)
         error = " ".join(
             message
             for field, message in (
-                ("username", "Usernames have 3 to 32 letters, digits, '.', '_' or '-', starting with a letter or digit."),
-                ("password", "Passwords need at least 8 characters."),
+                ("username", f"For the username, {USERNAME_RULE}."),
+                ("password", "Passwords need at least 8 characters (and at most 128)."),
             )
             if field in fields
         )
@@ -177,6 +207,13 @@ async def register(request: Request, session: SessionDep, platform: PlatformDep)
         )
     _sign_in(request, user)
     return RedirectResponse("/", status_code=status.HTTP_303_SEE_OTHER)
+
+
+@router.get("/logout", response_class=HTMLResponse)
+def logout_form(request: Request, user: OptionalUser) -> Response:
+    if user is None:
+        return RedirectResponse("/", status_code=status.HTTP_303_SEE_OTHER)
+    return render(request, "logout.html", user=user)
 
 
 @router.post("/logout")
@@ -254,9 +291,13 @@ async def practice_submit(
     form = await _checked_form(request)
     exercise = exercise_or_404(platform, slug)
     code = form.get("code", "")
-    if not code.strip():
+    try:
+        SubmissionCreate.model_validate({"code": code})
+    except ValidationError as exc:
+        problem = str(exc.errors()[0]["msg"]).removeprefix("Value error, ")
         return _practice(
-            request, user, session, platform, slug=slug, code=code, error="Write some code first.", status_code=400
+            request, user, session, platform, slug=slug, code=code.replace("\x00", ""),
+            error="Write some code first." if not code.strip() else f"Your code {problem}.", status_code=400,
         )
     try:
         row = submit(session, platform, user=user, exercise=exercise, code=code)
@@ -298,12 +339,22 @@ def submission_page(
             "beside": beside,
             "next_lesson": platform.catalog.after(row.exercise_slug),
             "code_text": row.code,
+            "error_lines": _error_lines(row.message, row.code) if row.status == SubmissionStatus.ERROR else [],
+            "unchanged_starter": exercise is not None and row.code.strip() == exercise.starter.strip(),
         },
         user=user,
     )
 
 
 _AFTER_STEP = re.compile(r"after\s+step\s+(\d+)", re.IGNORECASE)
+_AT_LINE = re.compile(r"\bat line (\d+)\b")
+
+
+def _error_lines(message: str, code: str) -> list[int]:
+    """The line a load error names ("SyntaxError at line 3: ..."), to mark it in the learner's code."""
+    match = _AT_LINE.search(message)
+    line = int(match.group(1)) if match else 0
+    return [line] if 1 <= line <= code.count("\n") + 1 else []
 
 
 class BesideRow(BaseModel):

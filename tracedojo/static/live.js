@@ -40,6 +40,8 @@
     message.className = `message ${result.status}`;
     const next = document.getElementById("next-lesson");
     if (next && result.status === "passed") next.hidden = false;
+    const edit = document.getElementById("edit-code");
+    if (edit) edit.classList.toggle("primary", result.status !== "passed");
     if (result.output) {
       document.getElementById("output").textContent = result.output;
       document.getElementById("output-card").hidden = false;
@@ -63,14 +65,17 @@
     });
   }
 
-  // The learner's variables are stored with the result: fetch the page once more for that section.
+  // The learner's variables (and the line a load error names) are stored with the result:
+  // fetch the page once more for the sections that show them.
   async function refreshBeside() {
-    const section = document.getElementById("beside");
-    if (!section) return;
     try {
       const response = await fetch(location.href, { credentials: "same-origin" });
-      const fresh = new DOMParser().parseFromString(await response.text(), "text/html").getElementById("beside");
-      if (fresh) section.innerHTML = fresh.innerHTML;
+      const fresh = new DOMParser().parseFromString(await response.text(), "text/html");
+      for (const id of ["beside", "code-card"]) {
+        const section = document.getElementById(id);
+        const replacement = fresh.getElementById(id);
+        if (section && replacement) section.innerHTML = replacement.innerHTML;
+      }
     } catch (_) { /* keep the placeholder; a reload shows it */ }
   }
 
