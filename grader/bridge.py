@@ -45,8 +45,14 @@ class ConnectionRecord:
     error: dict[str, Any] | None = None
     violation: str | None = None
     lost: bool = False
-    variables: dict[str, str] = field(default_factory=dict)  # the endpoint's locals at its latest send/wait
+    # The endpoint's variables, for display only (no verdict reads them): when the app last paused (to wait
+    # for a message, in some other await, or at its end), and at its latest report of any kind (sends too).
+    variables: dict[str, str] = field(default_factory=dict)
+    latest_variables: dict[str, str] = field(default_factory=dict)
+    settled: int = 0  # messages the app had taken when it last paused
+    snapshot: int = 0  # the child's number for the latest report; an older one arriving late is ignored
     done: threading.Event = field(default_factory=threading.Event)
+    reports: threading.Condition = field(default_factory=threading.Condition)
 
     def arm(self, seconds: float) -> int:
         self.armed += 1
@@ -55,6 +61,20 @@ class ConnectionRecord:
 
     def disarm(self) -> None:
         self.deadline = None
+
+    def wait_for_pause(self, taken: int, timeout: float) -> bool:
+        """Whether the app has paused after taking ``taken`` messages, waiting up to ``timeout`` for it.
+
+        Stops early when the connection is over (the bridge may be gone, so no report would come).
+        """
+        end = time.monotonic() + timeout
+        with self.reports:
+            while self.settled < taken:
+                left = end - time.monotonic()
+                if left <= 0 or self.done.is_set() or self.closed is not None or self.denied is not None:
+                    return False
+                self.reports.wait(min(left, _POLL))  # done and closed do not notify: poll them
+        return True
 
 
 class Bridge:
@@ -126,7 +146,9 @@ class Bridge:
 
     async def _relay(self, frame: dict[str, Any], send: Send, record: ConnectionRecord) -> None:
         kind = frame.get("t")
-        _note_variables(frame.get("vars"), record)
+        _note_variables(frame, record)
+        if kind == "vars":
+            return
         if kind == "route":
             matched = frame.get("matched")
             record.route = matched if isinstance(matched, str) else None
@@ -177,10 +199,22 @@ class Bridge:
         await send({"type": "websocket.close", "code": code, "reason": ""})
 
 
-def _note_variables(raw: Any, record: ConnectionRecord) -> None:
-    if not isinstance(raw, dict):
+def _note_variables(frame: dict[str, Any], record: ConnectionRecord) -> None:
+    """Keep the newest report of the endpoint's variables. Learner code can forge frames, so everything is
+    checked and cut to size; a forgery can only change what is displayed, and how long a row waits for it."""
+    raw, taken, number = frame.get("vars"), frame.get("taken"), frame.get("seq")
+    if not isinstance(raw, dict) or type(taken) is not int or type(number) is not int or number <= record.snapshot:
         return
-    record.variables = {str(k)[:40]: str(v)[:160] for k, v in list(raw.items())[:12]}
+    shown = {k[:40]: v[:160] for k, v in list(raw.items())[:12] if isinstance(k, str) and isinstance(v, str)}
+    with record.reports:
+        record.snapshot = number
+        if shown:  # empty: no frame of theirs seen yet (say, a class endpoint's on_connect is Starlette's)
+            record.latest_variables = shown
+        if frame.get("paused") is True:
+            record.settled = max(record.settled, taken)
+            if shown:
+                record.variables = shown
+        record.reports.notify_all()
 
 
 async def _lifespan(receive: Receive, send: Send) -> None:

@@ -2,12 +2,15 @@
 
 Nothing here knows what the right answers are; it only relays ASGI messages
 between the learner's app and per-connection sockets, and reports when the app
-awaits a message ("wait") and when its endpoint returns or raises ("done").
+awaits a message ("wait") and when its endpoint returns or raises ("done"). Waits,
+sends and "vars" frames also carry the endpoint's variables for display
+(``grader/variables.py``), numbered by the messages the app had taken then.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import linecache
 import os
 import socket
@@ -17,7 +20,7 @@ import types
 from collections.abc import MutableMapping
 from typing import Any
 
-from grader import protocol
+from grader import protocol, variables
 from grader.mounting import Mounted, NoEndpoint, mount
 
 MODULE_NAME = "submission"
@@ -56,37 +59,9 @@ def describe_exception(exc: BaseException, filename: str) -> dict[str, Any]:
 
 
 _DRAIN_SECONDS = 30.0
-_MAX_VARIABLES = 12
-_MAX_REPR = 120
-
-
-def snapshot_locals(filename: str) -> dict[str, str]:
-    """The learner's endpoint variables right now: the innermost frame of their file on this stack."""
-    frame = sys._getframe(1)
-    while frame is not None and frame.f_code.co_filename != filename:
-        frame = frame.f_back  # type: ignore[assignment]
-    if frame is None:
-        return {}
-    values: dict[str, str] = {}
-    for name, value in list(frame.f_locals.items()):
-        if name.startswith("__") or isinstance(value, (types.ModuleType, types.FunctionType, type)):
-            continue
-        values[name] = _show_value(value)
-        if len(values) >= _MAX_VARIABLES:
-            break
-    return values
-
-
-def _show_value(value: Any) -> str:
-    state = getattr(value, "client_state", None)
-    if state is not None and type(value).__name__ == "WebSocket":
-        return f"WebSocket ({getattr(state, 'name', state)})".replace("CONNECTED", "connected").replace(
-            "CONNECTING", "connecting").replace("DISCONNECTED", "closed")
-    try:
-        text = repr(value)
-    except Exception as exc:  # noqa: BLE001 - a learner's __repr__ may raise
-        text = f"<unprintable {type(value).__name__}: {type(exc).__name__}>"
-    return text if len(text) <= _MAX_REPR else text[: _MAX_REPR - 1] + "…"
+# The connection whose endpoint run this task belongs to; tasks the learner starts inherit it. A send on another
+# connection (a broadcast) runs on the sender's stack, so its variables are not the receiving endpoint's.
+_serving: contextvars.ContextVar[_Connection | None] = contextvars.ContextVar("tracedojo_serving", default=None)
 
 
 def load_submission(code: str, filename: str, path: str) -> Mounted:
@@ -177,10 +152,57 @@ class _Connection:
         self.loop = asyncio.get_running_loop()
         self.taken = 0  # messages the app has received; lets the grader tell a fresh wait from a stale one
         self.client_gone = False
+        self.settled = 0  # self.taken when the app last paused (waited, awaited something else, or ended)
+        self.snapshots = 0  # numbers each snapshot, so the bridge keeps the newest if two cross on the way
+        self.frames: list[types.FrameType] = []  # the learner's frames at the latest snapshot that found some
+        self.reporters: set[asyncio.Task[None]] = set()
 
     async def emit(self, message: dict[str, Any]) -> None:
         async with self.lock:
             await self.loop.sock_sendall(self.sock, protocol.frame(message))
+
+    def _snapshot(self, found: list[types.FrameType], *, paused: bool) -> dict[str, Any]:
+        """The fields that report the endpoint's variables now, after taking ``self.taken`` messages.
+
+        ``paused``: the app has stopped to wait (a row's "end"), rather than being midway, in a send.
+        ``found``: the learner's frames running now, innermost first, so a helper's names win over the
+        endpoint's. With none (a class endpoint between messages, an exception handled by the framework,
+        the run over), the frames seen last still hold their locals: they have all returned, so the
+        outermost, the endpoint's own, ran last and wins.
+        """
+        if found:
+            self.frames = found
+        if paused:
+            self.settled = self.taken
+        self.snapshots += 1
+        shown = variables.snapshot(found or self.frames[::-1])
+        return {"taken": self.taken, "seq": self.snapshots, "paused": paused, "vars": shown}
+
+    def _own_stack(self, *, paused: bool) -> dict[str, Any]:
+        """The variables on the calling stack, when it is this connection's endpoint run (not a broadcast)."""
+        if _serving.get() is not self:
+            return {}
+        return self._snapshot(variables.frames_on_stack(self.filename, sys._getframe(1)), paused=paused)
+
+    def _report_when_paused(self, task: asyncio.Task[Any], taken: int) -> None:
+        """Runs one loop iteration after the app took message ``taken``: its task has paused again by then.
+
+        If it paused to wait for the next message, the wait reported its variables. If it paused anywhere
+        else (asyncio.sleep, a lock, a queue), or has ended, report them now from its suspended coroutines,
+        so the row that delivered the message shows what the endpoint made of it.
+        """
+        if self.settled >= taken:
+            return
+        found = [] if task.done() else variables.frames_of_task(self.filename, task)
+        reporter = self.loop.create_task(self._emit_quietly({"t": "vars", **self._snapshot(found, paused=True)}))
+        self.reporters.add(reporter)
+        reporter.add_done_callback(self.reporters.discard)
+
+    async def _emit_quietly(self, message: dict[str, Any]) -> None:
+        try:
+            await self.emit(message)
+        except OSError:
+            pass  # the connection is gone, and with it the row that wanted these variables
 
     async def read_client(self) -> None:
         reader = protocol.FrameReader(limit=1 << 24)
@@ -203,18 +225,22 @@ class _Connection:
 
     async def receive(self) -> dict[str, Any]:
         if self.inbox.empty():
-            await self.emit({"t": "wait", "taken": self.taken, "vars": snapshot_locals(self.filename)})
+            await self.emit({"t": "wait", "taken": self.taken, **self._own_stack(paused=True)})
         message = await self.inbox.get()
         self.taken += 1
+        task = asyncio.current_task()
+        if task is not None and _serving.get() is self:
+            self.loop.call_soon(self._report_when_paused, task, self.taken)
         return message
 
     async def send(self, message: MutableMapping[str, Any]) -> None:
         # A close after the client left is ignored, as uvicorn does; only data has nowhere to go.
         if self.client_gone and message.get("type") == "websocket.send":
             raise ClientDisconnected("sent to a client that had already disconnected")
-        await self.emit({"t": "send", "m": protocol.encode_asgi(message), "vars": snapshot_locals(self.filename)})
+        await self.emit({"t": "send", "m": protocol.encode_asgi(message), **self._own_stack(paused=False)})
 
     async def run(self) -> None:
+        _serving.set(self)  # in this task's own context: the connection's task runs only run()
         self.sock.setblocking(False)
         reader = asyncio.create_task(self.read_client())
         error = None
@@ -225,6 +251,11 @@ class _Connection:
             error = {"type": "Cancelled", "message": "the grader stopped the endpoint", "line": None, "source": ""}
         except BaseException as exc:  # noqa: BLE001 - report whatever escaped the endpoint
             error = describe_exception(exc, self.filename)
+        if self.frames:
+            # A frame keeps its locals after it returns: show what the run ended with (after an except
+            # clause, say), then let go of the frames, which hold this connection through the websocket.
+            await self._emit_quietly({"t": "vars", **self._snapshot([], paused=True)})
+            self.frames = []
         try:
             await self.emit({"t": "done", "error": error})
             # Half-close, then keep reading until the bridge hangs up: closing while its last write is

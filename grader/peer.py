@@ -86,6 +86,11 @@ class Peer:
     def open(self) -> bool:
         return self.session is not None and not self.closed_by_server and not self.closed_by_client
 
+    @property
+    def delivered(self) -> int:
+        """Messages this client has given the app to take, counting its disconnect."""
+        return self.sent + (1 if self.closed_by_client else 0)
+
     def next_event(self, timeout: float) -> Event:
         """The next thing from the server; ``timeout`` if nothing within ``timeout`` seconds."""
         if self._ahead:

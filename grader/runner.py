@@ -19,6 +19,10 @@ from grader.peer import Event, Peer
 from grader.results import StepResult, StepStatus
 
 _OPEN_WINDOW = 0.15  # how long "open or closed" watches for a close when the app is neither waiting nor done
+# How long a passed row waits for the app to report its variables after taking the row's messages (or the
+# client's disconnect). The child reports as soon as the app pauses again or ends, so this only runs out when
+# the app blocks or leaves the messages unread.
+_REPORT_WINDOW = 0.25
 
 
 class StepFailure(Exception):
@@ -95,13 +99,22 @@ class TraceRun:
                               duration_ms=_ms(started), variables=self._variables(row))
         return StepResult(n=row.n, title=row.action, status=StepStatus.PASSED,
                           expected="; ".join(expected_parts), actual="; ".join(actual_parts),
-                          message="", duration_ms=_ms(started), variables=self._variables(row))
+                          message="", duration_ms=_ms(started), variables=self._variables(row, settle=True))
 
-    def _variables(self, row: TraceStep) -> dict[str, str]:
+    def _variables(self, row: TraceStep, *, settle: bool = False) -> dict[str, str]:
+        """The learner's variables at the end of this row (display only: read after the verdict is decided).
+
+        A row that delivers a message ends before the app has even read it, so a passed row first waits
+        (briefly) until the app has taken everything this client sent and paused again, and shows its
+        variables then; otherwise the value the lesson shows "after step 4" would only appear at step 5.
+        """
         peer = self.peers.get(row.check[-1].client)
         if peer is None or peer.record is None:
             return {}
-        return dict(peer.record.variables)
+        record = peer.record
+        if settle and record.wait_for_pause(peer.delivered, min(_REPORT_WINDOW, self._step_timeout())):
+            return dict(record.variables or record.latest_variables)
+        return dict(record.latest_variables)  # still busy (or this row failed): the freshest there is
 
     # -- actions -----------------------------------------------------------------------------
 
