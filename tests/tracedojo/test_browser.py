@@ -256,3 +256,57 @@ def test_instructor_dashboard(page: object, base_url: str, settings: Settings) -
     page.locator(".gradebook thead a").first.click()  # type: ignore[attr-defined]
     expect(page.get_by_role("heading", name="Where submissions fail first")).to_be_visible()  # type: ignore[attr-defined]
     shoot(page, "12-instructor-exercise")
+
+
+def test_a_newcomer_finds_the_way_without_knowing_any_address(page: object, base_url: str) -> None:
+    """From the home page by links only: the starter unchanged, a syntax error, then a pass."""
+    expect = playwright_sync.expect
+    exercise = find_exercise("echo-once", EXERCISES)
+    register(page, base_url)
+    page.locator("main a", has_text="Write the code").first.click()  # type: ignore[attr-defined]
+    expect(page.locator(".CodeMirror")).to_be_visible()  # type: ignore[attr-defined]
+
+    page.get_by_role("button", name="Submit for grading").click()  # type: ignore[attr-defined]
+    page.wait_for_url("**/submissions/*")  # type: ignore[attr-defined]
+    expect(page.locator("#overall-status")).to_have_text("Failed")  # type: ignore[attr-defined]
+    expect(page.locator("#starter-note")).to_be_visible()  # type: ignore[attr-defined]
+    # Not passed: no way on to the next lesson from here, editing is the way forward.
+    expect(page.locator("#next-lesson")).to_be_hidden()  # type: ignore[attr-defined]
+    expect(page.locator("#edit-code")).to_have_class(__import__("re").compile(r"\bprimary\b"))
+    shoot(page, "13-newcomer-starter-unchanged")
+
+    page.locator("#edit-code").click()  # type: ignore[attr-defined]
+    # Two slow submissions occupy both grading workers, so the broken one is graded while its page is open.
+    page.evaluate(  # type: ignore[attr-defined]
+        """code => Promise.all([1, 2].map(() => postJson("/api/exercises/echo-once/submissions", { code })))""",
+        "import time\ntime.sleep(1.5)\n" + exercise.source(exercise.reference),
+    )
+    broken = "from fastapi import WebSocket\n\nasync def websocket_endpoint(websocket: WebSocket)\n    await websocket.accept()\n"
+    page.evaluate("code => window.tracedojoEditor.setValue(code)", broken)  # type: ignore[attr-defined]
+    page.get_by_role("button", name="Submit for grading").click()  # type: ignore[attr-defined]
+    page.wait_for_url("**/submissions/*")  # type: ignore[attr-defined]
+    assert page.evaluate("document.querySelector('.result-page').dataset.final") == "false"  # type: ignore[attr-defined]
+    expect(page.locator("#overall-message")).to_contain_text("SyntaxError at line 3")  # type: ignore[attr-defined]
+    # Graded live, the load error still settles every row (none left "Waiting").
+    expect(page.locator("tr.step.skipped")).to_have_count(len(exercise.execution_table))  # type: ignore[attr-defined]
+    expect(page.locator("tr.step.pending")).to_have_count(0)  # type: ignore[attr-defined]
+    marked = page.locator("#code-card .hll")  # type: ignore[attr-defined]
+    expect(marked).to_have_count(1)
+    expect(marked).to_contain_text("async def websocket_endpoint")
+    shoot(page, "14-newcomer-syntax-error")
+
+    page.locator("#edit-code").click()  # type: ignore[attr-defined]
+    page.evaluate("code => window.tracedojoEditor.setValue(code)", exercise.source(exercise.reference))  # type: ignore[attr-defined]
+    page.get_by_role("button", name="Submit for grading").click()  # type: ignore[attr-defined]
+    page.wait_for_url("**/submissions/*")  # type: ignore[attr-defined]
+    expect(page.locator("#overall-status")).to_have_text("Passed")  # type: ignore[attr-defined]
+    expect(page.locator("#next-lesson")).to_be_visible()  # type: ignore[attr-defined]
+    page.locator("#next-lesson").click()  # type: ignore[attr-defined]
+    expect(page.get_by_role("heading", name="Execution table")).to_be_visible()  # type: ignore[attr-defined]
+
+    # Typing the address to leave (the 404 page for a wrong one is in test_pages_newcomer: a 404
+    # here would count as a console error).
+    page.goto(base_url + "/logout")  # type: ignore[attr-defined]
+    page.locator("main").get_by_role("button", name="Log out").click()  # type: ignore[attr-defined]
+    expect(page.get_by_role("link", name="Log in").first).to_be_visible()  # type: ignore[attr-defined]
+    shoot(page, "15-newcomer-logged-out")

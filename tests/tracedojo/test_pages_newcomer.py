@@ -124,3 +124,11 @@ def test_the_hidden_attribute_beats_the_button_style() -> None:
 
     css = (STATIC / "app.css").read_text()
     assert re.search(r"\[hidden\]\s*\{\s*display:\s*none\s*!important;?\s*\}", css)
+
+
+def test_a_lesson_that_does_not_exist_is_named_as_a_lesson(anonymous: TestClient, learner: User) -> None:
+    sign_in(anonymous, learner)
+    for path in ("/exercises/no-such-lesson", "/exercises/no-such-lesson/code"):
+        page = anonymous.get(path)
+        assert page.status_code == 404
+        assert error_message(page.text) == "There is no lesson &#39;no-such-lesson&#39;; the curriculum lists them all."

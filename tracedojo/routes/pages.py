@@ -14,6 +14,7 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
+from grader import Exercise
 from tracedojo import quiz
 from tracedojo.accounts import UsernameTaken, authenticate_user, create_user
 from tracedojo.deps import SESSION_USER_KEY, OptionalUser, PlatformDep, SessionDep
@@ -23,7 +24,7 @@ from tracedojo.models import USERNAME_RULE, SubmissionCreate, SubmissionPublic, 
 from tracedojo.platform_state import Platform
 from tracedojo.progress import progress_of
 from tracedojo.routes.auth import client_key
-from tracedojo.routes.learner import SubmissionId, exercise_or_404, submit
+from tracedojo.routes.learner import SubmissionId, submit
 from tracedojo.security import CSRF_FIELD, csrf_token, csrf_valid
 from tracedojo.settings import PROJECT_ROOT
 from tracedojo.submissions import history, latest_code, visible_submission
@@ -84,6 +85,13 @@ def error_page(
         status_code=status_code,
         headers=headers,
     )
+
+
+def _lesson_or_404(platform: Platform, slug: str) -> Exercise:
+    exercise = platform.catalog.get(slug)
+    if exercise is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"There is no lesson {slug[:64]!r}; the curriculum lists them all.")
+    return exercise
 
 
 def _signed_in(request: Request) -> User | None:
@@ -227,7 +235,7 @@ async def logout(request: Request) -> Response:
 def lesson_page(slug: str, request: Request, user: OptionalUser, session: SessionDep, platform: PlatformDep) -> Response:
     if user is None or user.id is None:
         return _login_redirect(request)
-    exercise = exercise_or_404(platform, slug)
+    exercise = _lesson_or_404(platform, slug)
     states = quiz.question_states(session, user_id=user.id, slug=slug)
     progress = progress_of(session, user_id=user.id, exercises=[exercise])[slug]
     return render(
@@ -249,7 +257,7 @@ def practice_page(
 ) -> Response:
     if user is None or user.id is None:
         return _login_redirect(request)
-    exercise = exercise_or_404(platform, slug)
+    exercise = _lesson_or_404(platform, slug)
     code = (None if starter else latest_code(session, user_id=user.id, slug=slug)) or exercise.starter
     return _practice(request, user, session, platform, slug=slug, code=code)
 
@@ -265,7 +273,7 @@ def _practice(
     error: str | None = None,
     status_code: int = 200,
 ) -> Response:
-    exercise = exercise_or_404(platform, slug)
+    exercise = _lesson_or_404(platform, slug)
     assert user.id is not None
     return render(
         request,
@@ -289,7 +297,7 @@ async def practice_submit(
     if user is None:
         return _login_redirect(request)
     form = await _checked_form(request)
-    exercise = exercise_or_404(platform, slug)
+    exercise = _lesson_or_404(platform, slug)
     code = form.get("code", "")
     try:
         SubmissionCreate.model_validate({"code": code})
@@ -340,7 +348,7 @@ def submission_page(
             "next_lesson": platform.catalog.after(row.exercise_slug),
             "code_text": row.code,
             "error_lines": _error_lines(row.message, row.code) if row.status == SubmissionStatus.ERROR else [],
-            "unchanged_starter": exercise is not None and row.code.strip() == exercise.starter.strip(),
+            "unchanged_starter": exercise is not None and _same_source(row.code, exercise.starter),
         },
         user=user,
     )
@@ -348,6 +356,14 @@ def submission_page(
 
 _AFTER_STEP = re.compile(r"after\s+step\s+(\d+)", re.IGNORECASE)
 _AT_LINE = re.compile(r"\bat line (\d+)\b")
+
+
+def _same_source(a: str, b: str) -> bool:
+    """Equal but for line endings and trailing blanks (a browser's form sends a textarea with CRLF)."""
+    def canonical(code: str) -> list[str]:
+        return [line.rstrip() for line in code.strip().splitlines()]
+
+    return canonical(a) == canonical(b)
 
 
 def _error_lines(message: str, code: str) -> list[int]:

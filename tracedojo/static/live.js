@@ -31,6 +31,8 @@
   }
 
   function showResult(result) {
+    // The result carries every step: those never sent live (all of them, when the code did not load) included.
+    (result.steps || []).forEach(showStep);
     setBadge(document.getElementById("overall-status"), result.status);
     const score = document.getElementById("overall-score");
     if (result.score !== null && result.score !== undefined) score.textContent = `${result.score} / ${result.max_score}`;
