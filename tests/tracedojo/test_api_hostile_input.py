@@ -170,3 +170,17 @@ def test_submission_ids_out_of_range(client: TestClient, learner: User, raw_id: 
     assert response.status_code == status
     payload = response.json()
     assert words in (payload.get("message") or payload["detail"]), payload
+
+
+def test_a_huge_chunked_body_without_a_length_is_cut_off_too(client: TestClient, learner: User) -> None:
+    def chunks() -> object:
+        yield b'{"code": "'
+        for _ in range(40):
+            yield b"#" * 65536
+        yield b'"}'
+
+    response = client.post(
+        SUBMISSIONS, content=chunks(), headers={**bearer(client, learner), "Content-Type": "application/json"}
+    )
+    assert "content-length" not in response.request.headers
+    assert response.status_code == 413 and "request body is larger than" in response.json()["detail"]
