@@ -98,7 +98,7 @@ VERDICTS: dict[str, Verdict] = {
     "send_before_accept": _failed(2, "sent a message before accepting"),
     "sleep_in_handler": TIMED_OUT,
     "stderr_flood": _failed(6, "bytes to stderr"),
-    "stdout_flood": _failed(5, "File too large"),
+    "stdout_flood": _failed(5, "printed more output than the grader allows"),
     "subprocess_outlives": PASSED,
     "sys_exit_handler": _failed(5, "SystemExit"),
     "sys_exit_import": Verdict(Status.ERROR, says="SystemExit"),
