@@ -146,7 +146,7 @@ def _headers(value: Any) -> list[tuple[bytes, bytes]]:
 
 def _optional(value: Any, kind: type, what: str) -> Any:
     if value is not None and (not isinstance(value, kind) or isinstance(value, bool) and kind is int):
-        raise ProtocolViolation(f"{what} must be {kind.__name__}")
+        raise ProtocolViolation(f"{what} must be {kind.__name__}, not {type(value).__name__} {repr(value)[:40]}")
     return value
 
 

@@ -124,8 +124,12 @@ class TraceRun:
             peer = self.peers[name] = Peer(name, self.client, self.bridge)
         return peer
 
+    def _named(self, peer: Peer) -> bool:
+        # The default client is the trace's main one; "Client client:" would only add noise.
+        return self.many_clients and peer.name != checks.DEFAULT_CLIENT
+
     def _who(self, peer: Peer) -> str:
-        return f"client {peer.name} " if self.many_clients else ""
+        return f"client {peer.name} " if self._named(peer) else ""
 
     def _step_timeout(self) -> float:
         return max(0.05, min(self.timeout, self.deadline - time.monotonic()))
@@ -200,7 +204,11 @@ class TraceRun:
             return self.context.describe_exit()
         if record.synthetic_close:
             return "your endpoint returned without accepting the connection"
-        return f"your endpoint closed the connection before accepting it (code {handshake.code})"
+        refusal = _validation_refusal(handshake.reason)
+        if refusal:
+            return f"FastAPI refused the handshake (code {handshake.code}) before your endpoint ran: {refusal}"
+        reason = f", reason {handshake.reason!r}" if handshake.reason else ""
+        return f"your endpoint closed the connection before accepting it (code {handshake.code}{reason})"
 
     def _do_expect_accept(self, action: checks.ExpectAccept, peer: Peer) -> tuple[str, str]:
         expected = "the connection to be accepted" + (
@@ -211,6 +219,8 @@ class TraceRun:
             status = StepStatus.TIMEOUT if handshake is not None and handshake.outcome == "timeout" else StepStatus.FAILED
             hint = " Call `await websocket.accept()` before receiving or sending." if (
                 handshake is not None and handshake.outcome in ("closed", "timeout")) else ""
+            if handshake is not None and handshake.outcome == "closed" and _validation_refusal(handshake.reason):
+                hint = " Check the types you declared for the path and query parameters."
             raise StepFailure(status, expected, actual,
                               f"{self._prefix(peer)}Expected the connection to be accepted; {actual}.{hint}")
         if action.subprotocol is not None and handshake.subprotocol != render(action.subprotocol, self.values):
@@ -231,9 +241,12 @@ class TraceRun:
         handshake = peer.handshake
         if handshake is not None and handshake.outcome != "accepted" and action.before_accept is not False:
             if handshake.outcome != "closed":
+                hint = (" An HTTPException answers the handshake with an HTTP response; raise "
+                        "`WebSocketException(code=...)` (or call `websocket.close(code=...)`) to close it with a code."
+                        if handshake.outcome == "denied" and action.code is not None else "")
                 raise StepFailure(StepStatus.TIMEOUT if handshake.outcome == "timeout" else StepStatus.FAILED,
                                   expected, self._handshake_actual(peer),
-                                  f"Expected the connection to be closed{when}; {self._handshake_actual(peer)}.")
+                                  f"Expected the connection to be closed{when}; {self._handshake_actual(peer)}.{hint}")
             code, got_reason = handshake.code, handshake.reason
         elif action.before_accept:
             raise StepFailure(StepStatus.FAILED, expected, self._handshake_actual(peer),
@@ -260,8 +273,14 @@ class TraceRun:
                                                                got_reason):
             problems.append(f"the reason {got_reason!r} does not match {action.reason_pattern!r}")
         if problems:
-            raise StepFailure(StepStatus.FAILED, expected, actual,
-                              f"{self._prefix(peer)}The connection closed, but " + "; ".join(problems) + ".")
+            crash = self._crash_note(peer)
+            hint = (" WebSocketDisconnect is what receiving raises when the client leaves; to close from the "
+                    "server, call `await websocket.close(code=..., reason=...)`."
+                    if peer.record is not None and (peer.record.error or {}).get("type") == "WebSocketDisconnect"
+                    else "")
+            raise StepFailure(StepStatus.FAILED, expected, actual + (f" ({crash.strip()})" if crash else ""),
+                              f"{self._prefix(peer)}The connection closed{crash}, but " + "; ".join(problems)
+                              + f".{hint}")
         return expected, actual
 
     def _do_expect_denial(self, action: checks.ExpectDenial, peer: Peer) -> tuple[str, str]:
@@ -368,7 +387,7 @@ class TraceRun:
                               f"{self._prefix(peer)}Expected {expected}, but the connection was never accepted.")
 
     def _prefix(self, peer: Peer) -> str:
-        return f"Client {peer.name}: " if self.many_clients else ""
+        return f"Client {peer.name}: " if self._named(peer) else ""
 
     def _crashes_elsewhere(self, peer: Peer) -> str:
         """Why a message may never come: with several clients, the endpoint run that should have sent it
@@ -483,11 +502,19 @@ class TraceRun:
         if record.error:
             error = _describe_error(record.error)
             hint = ""
-            if record.error.get("type") == "WebSocketDisconnect":
+            if peer.closed_by_server and peer.handshake is not None and peer.handshake.outcome == "accepted":
+                hint = (" Your endpoint closed the connection itself and then kept using it; return (or break "
+                        "out of the loop) right after `await websocket.close(...)`.")
+            elif record.error.get("type") == "WebSocketDisconnect":
                 # The child words a send to a departed client this way (ClientDisconnected in child.py).
-                hint = (" Remove a connection from your list as soon as its client disconnects, before sending "
-                        "to the others." if "already disconnected" in str(record.error.get("message", "")) else
-                        " Wrap the loop in `try: ... except WebSocketDisconnect: ...` so the endpoint ends cleanly.")
+                if "already disconnected" not in str(record.error.get("message", "")):
+                    hint = " Wrap the loop in `try: ... except WebSocketDisconnect: ...` so the endpoint ends cleanly."
+                elif self.many_clients:
+                    hint = (" Remove a connection from your list as soon as its client disconnects, before "
+                            "sending to the others.")
+                else:
+                    hint = (" Once the client has disconnected, stop sending: let WebSocketDisconnect end the loop "
+                            "(a bare `except Exception:` catches it too).")
             raise StepFailure(StepStatus.FAILED, expected, f"your endpoint raised {error}",
                               f"Your endpoint did not finish cleanly: it raised {error}.{hint}")
         if record.violation or record.lost:
@@ -517,6 +544,24 @@ class TraceRun:
 
 
 _NOT_JSON = object()
+
+
+def _validation_refusal(reason: str) -> str:
+    """FastAPI's close reason when a path, query, header or cookie parameter fails validation (a JSON list
+    of pydantic errors, see protocol.decode_app_message), in words; "" for any other reason."""
+    try:
+        errors = json.loads(reason) if reason.startswith("[") else None
+    except ValueError:
+        return ""
+    if not isinstance(errors, list) or not errors or not all(isinstance(e, dict) and "msg" in e for e in errors):
+        return ""
+    described = []
+    for error in errors[:3]:
+        loc = [str(part) for part in error.get("loc", [])]
+        where = f"{loc[-1]} ({loc[0]})" if len(loc) >= 2 else (loc[0] if loc else "a parameter")
+        got = f", got {show(error['input'])}" if isinstance(error.get("input"), (str, int, float)) else ""
+        described.append(f"{where}: {error['msg']}{got}")
+    return "; ".join(described)
 
 
 def _describe_message(message: dict[str, Any] | None) -> str:
