@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
@@ -143,7 +144,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def _validation(request: Request, exc: RequestValidationError) -> Response:
         if pages.wants_html(request):
             return pages.error_page(request, status.HTTP_422_UNPROCESSABLE_CONTENT, validation_message(exc))
-        return _describe_validation(exc)
+        response = _describe_validation(exc)
+        if request.url.path == auth.TOKEN_PATH and "json" in request.headers.get("content-type", ""):
+            # The most common first mistake with an OAuth2-style token endpoint.
+            body = json.loads(response.body)
+            body["message"] += "; this endpoint takes form fields (application/x-www-form-urlencoded), not JSON"
+            response = JSONResponse(body, status_code=response.status_code)
+        return response
 
     @app.exception_handler(WebSocketRequestValidationError)
     async def _websocket_validation(websocket: WebSocket, exc: WebSocketRequestValidationError) -> None:

@@ -184,3 +184,10 @@ def test_a_huge_chunked_body_without_a_length_is_cut_off_too(client: TestClient,
     )
     assert "content-length" not in response.request.headers
     assert response.status_code == 413 and "request body is larger than" in response.json()["detail"]
+
+
+def test_json_sent_to_the_token_endpoint_is_told_to_use_form_fields(client: TestClient, learner: User) -> None:
+    response = client.post("/api/auth/token", json={"username": learner.username, "password": PASSWORD})
+    assert response.status_code == 422
+    assert response.json()["message"].startswith("username: Field required; password: Field required")
+    assert "form fields (application/x-www-form-urlencoded), not JSON" in response.json()["message"]

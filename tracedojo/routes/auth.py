@@ -12,6 +12,7 @@ from tracedojo.deps import PlatformDep, SessionDep
 from tracedojo.models import UserCreate, UserPublic
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
+TOKEN_PATH = "/api/auth/token"
 
 
 class Token(BaseModel):
