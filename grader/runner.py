@@ -20,9 +20,9 @@ from grader.results import StepResult, StepStatus
 
 _OPEN_WINDOW = 0.15  # how long "open or closed" watches for a close when the app is neither waiting nor done
 # How long a passed row waits for the app to report its variables after taking the row's messages (or the
-# client's disconnect). The child reports as soon as the app pauses again or ends, so this only runs out when
-# the app blocks or leaves the messages unread.
-_REPORT_WINDOW = 0.25
+# client's disconnect). The child reports as soon as the app pauses again or ends (milliseconds), so this only
+# runs out when the app blocks the event loop or leaves the messages unread; generous for a loaded machine.
+_REPORT_WINDOW = 1.0
 
 
 class StepFailure(Exception):

@@ -154,6 +154,15 @@ def test_editor_submission_and_result_pages(anonymous: TestClient, learner: User
     assert final.count('class="step passed"') == len(echo_once.execution_table)
     assert "Your trace beside the lesson" in final
     assert 'class="tracker beside"' in final and 'class="your-value"' in final  # their own variables
+    # The reference's variables match the lesson's tracker at the same rows: `data` holds the message
+    # from "After Step 4", the row the client sends it, not one row late.
+    tracked = next(row for row in echo_once.variable_tracker.rows if row.name == "data")
+    columns = echo_once.variable_tracker.columns
+    yours = _your_values(final, "data")
+    for column, lesson_value, your_value in zip(columns, tracked.values, yours, strict=True):
+        if column.lower().startswith("after step"):
+            assert your_value == lesson_value, (column, yours)
+    assert _every_step(final, "data")[2:4] == ["", tracked.values[columns.index("After Step 4")]]
     assert f"#{submission_id}" in final  # the history of attempts
     # The editor now starts from the latest attempt; the starter is one click away.
     again = anonymous.get("/exercises/echo-once/code").text
@@ -161,6 +170,22 @@ def test_editor_submission_and_result_pages(anonymous: TestClient, learner: User
     fresh = anonymous.get("/exercises/echo-once/code?starter=1").text
     textarea = fresh.split('id="code"')[1].split(">", 1)[1].split("</textarea>")[0]
     assert html.unescape(textarea) == echo_once.starter
+
+
+def _your_values(page: str, name: str) -> list[str]:
+    """The learner's cells of one variable's row in the "beside the lesson" tracker."""
+    table = page.split('class="tracker beside"', 1)[1].split("</table>", 1)[0]
+    row = re.search(rf'<th scope="row"><code>{re.escape(name)}</code></th>(.*?)</tr>', table, re.S)
+    assert row, f"no row for {name} beside the lesson"
+    return [html.unescape(v) for v in re.findall(r'class="your-value">.*?<code>(.*?)</code>', row.group(1), re.S)]
+
+
+def _every_step(page: str, name: str) -> list[str]:
+    """One variable's values after each execution-table row, from the "after every step" table."""
+    table = page.split('class="every-step"', 1)[1].split("</table>", 1)[0]
+    row = re.search(rf'<th scope="row"><code>{re.escape(name)}</code></th>(.*?)</tr>', table, re.S)
+    assert row, f"no row for {name} in the every-step table"
+    return [html.unescape(v) for v in re.findall(r"<td><code>(.*?)</code></td>", row.group(1), re.S)]
 
 
 def test_editor_refuses_oversized_and_empty_code(anonymous: TestClient, learner: User, client: TestClient) -> None:
