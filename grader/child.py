@@ -152,6 +152,7 @@ class _Connection:
         self.loop = asyncio.get_running_loop()
         self.taken = 0  # messages the app has received; lets the grader tell a fresh wait from a stale one
         self.client_gone = False
+        self.accepted = False
         self.settled = 0  # self.taken when the app last paused (waited, awaited something else, or ended)
         self.snapshots = 0  # numbers each snapshot, so the bridge keeps the newest if two cross on the way
         self.frames: list[types.FrameType] = []  # the learner's frames at the latest snapshot that found some
@@ -238,6 +239,15 @@ class _Connection:
         if self.client_gone and message.get("type") == "websocket.send":
             raise ClientDisconnected("sent to a client that had already disconnected")
         await self.emit({"t": "send", "m": protocol.encode_asgi(message), **self._own_stack(paused=False)})
+        kind = message.get("type")
+        if kind == "websocket.accept":
+            self.accepted = True
+        elif kind == "websocket.close" and self.accepted and not self.client_gone:
+            # A server ends the connection once the app closes it (the client's close reply), and the app's
+            # next receive() gets the disconnect: without it a WebSocketEndpoint that closes in on_receive
+            # would wait forever in its receive loop.
+            self.client_gone = True
+            await self.inbox.put({"type": "websocket.disconnect", "code": message.get("code", 1000)})
 
     async def run(self) -> None:
         _serving.set(self)  # in this task's own context: the connection's task runs only run()
