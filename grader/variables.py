@@ -85,9 +85,9 @@ def snapshot(frames: list[types.FrameType]) -> dict[str, str]:
     return values
 
 
-def show(value: Any, depth: int = 0) -> str:
+def show(value: Any) -> str:
     """A bounded, repr-like rendering of ``value`` that runs none of the learner's code."""
-    return _clip(_render(value, depth))
+    return _clip(_render(value, 0))
 
 
 def _render(value: Any, depth: int) -> str:
@@ -99,8 +99,6 @@ def _render(value: Any, depth: int) -> str:
     if issubclass(kind, enum.Enum):
         name = _attributes(value).get("_name_")
         return f"{_type_name(kind)}.{name if type(name) is str else '?'}"
-    if issubclass(kind, bool):
-        return bool.__repr__(value)
     if issubclass(kind, int):
         bits = int.bit_length(value)
         return int.__repr__(value) if bits <= _MAX_INT_BITS else f"<int of {bits} bits>"
@@ -128,7 +126,7 @@ def _render(value: Any, depth: int) -> str:
             return _named(kind, base, opening + body + closing)
     if issubclass(kind, BaseException):
         fields = _attributes(value)
-        inside = (_join(f"{k}={_render(v, depth + 1)}" for k, v in fields.items()) if fields
+        inside = (_join(f"{k}={_render(v, depth + 1)}" for k, v in fields.items() if type(k) is str) if fields
                   else _join(_render(a, depth + 1) for a in _exception_args(value)))
         return f"{_type_name(kind)}({inside})"
     if issubclass(kind, _NOT_SHOWN):
