@@ -19,6 +19,9 @@ from grader.peer import Event, Peer
 from grader.results import StepResult, StepStatus
 
 _OPEN_WINDOW = 0.15  # how long "open or closed" watches for a close when the app is neither waiting nor done
+# After the app closes a connection, how long to wait for its run to end before judging the close: an app
+# that closes and then raises (Starlette's WebSocketEndpoint on bad JSON) reports the error just after.
+_CLOSE_SETTLE = 0.25
 # How long a passed row waits for the app to report its variables after taking the row's messages (or the
 # client's disconnect). The child reports as soon as the app pauses again or ends (milliseconds), so this only
 # runs out when the app blocks the event loop or leaves the messages unread; generous for a loaded machine.
@@ -334,6 +337,7 @@ class TraceRun:
                 return expected, "your endpoint handled the message and answered"
             if event.kind == "close":
                 peer.push_back(event)
+                self._settle(peer)
                 record = peer.record
                 if record is not None and (record.error or record.violation or record.lost):
                     raise StepFailure(StepStatus.ERROR if record.lost else StepStatus.FAILED, expected,
@@ -399,7 +403,13 @@ class TraceRun:
         ]
         return f" Meanwhile {'; '.join(crashes)}." if crashes else ""
 
+    def _settle(self, peer: Peer) -> None:
+        record = peer.record
+        if record is not None and not record.done.is_set():
+            record.done.wait(min(_CLOSE_SETTLE, self._step_timeout()))
+
     def _close_actual(self, peer: Peer, event: Event) -> str:
+        self._settle(peer)
         note = self._crash_note(peer)
         if note:
             return f"the connection closed{note}"
@@ -537,6 +547,7 @@ class TraceRun:
         peer.push_back(event)
         if event.kind == "message":
             return expected, "the connection stays open"
+        self._settle(peer)
         if record is not None and (record.error or record.violation or record.lost):
             actual = self._close_actual(peer, event)
             raise StepFailure(StepStatus.FAILED, expected, actual, f"The connection did not end cleanly: {actual}.")

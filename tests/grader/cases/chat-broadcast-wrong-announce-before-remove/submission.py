@@ -1,0 +1,24 @@
+# Announces the departure before removing the departed client from the list.
+from fastapi import FastAPI, WebSocket, WebSocketDisconnect
+
+app = FastAPI()
+active: list[WebSocket] = []
+
+
+async def broadcast(message: str):
+    for connection in active:
+        await connection.send_text(message)
+
+
+@app.websocket("/ws/{client_id}")
+async def websocket_endpoint(websocket: WebSocket, client_id: int):
+    await websocket.accept()
+    active.append(websocket)
+    try:
+        while True:
+            data = await websocket.receive_text()
+            await websocket.send_text(f"You wrote: {data}")
+            await broadcast(f"Client #{client_id} says: {data}")
+    except WebSocketDisconnect:
+        await broadcast(f"Client #{client_id} left the chat")
+        active.remove(websocket)

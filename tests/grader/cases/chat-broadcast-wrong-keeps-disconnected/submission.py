@@ -1,0 +1,24 @@
+# Never removes a client that left, so its own 'left the chat' broadcast fails on its socket.
+from fastapi import FastAPI, WebSocket, WebSocketDisconnect
+
+app = FastAPI()
+active: list[WebSocket] = []
+
+
+async def broadcast(message: str):
+    for connection in active:
+        await connection.send_text(message)
+
+
+@app.websocket("/ws/{client_id}")
+async def websocket_endpoint(websocket: WebSocket, client_id: int):
+    await websocket.accept()
+    active.append(websocket)
+    try:
+        while True:
+            data = await websocket.receive_text()
+            await websocket.send_text(f"You wrote: {data}")
+            await broadcast(f"Client #{client_id} says: {data}")
+    except WebSocketDisconnect:
+        # forgot: active.remove(websocket)
+        await broadcast(f"Client #{client_id} left the chat")
