@@ -7,6 +7,7 @@ fresh random payloads so that a hard-coded reply fails.
 
 from __future__ import annotations
 
+import functools
 import random
 import socket
 import time
@@ -75,7 +76,7 @@ def grade_source(
         routes = ready.get("routes")
         context = Context(routes=[str(r) for r in routes] if isinstance(routes, list) else [],
                           kind=str(ready.get("kind", "")),
-                          describe_exit=lambda: _describe_exit(child))
+                          describe_exit=functools.cache(lambda: _describe_exit(child)))
         bridge = Bridge(child, limits.frame_bytes)
         deadline = time.monotonic() + limits.submission_timeout
         timeout = exercise.step_timeout or limits.step_timeout
@@ -138,9 +139,14 @@ def _load(child: SandboxedChild, code: str, submission: str, exercise: Exercise,
     return reply
 
 
+# How long to wait for the zygote to report how a child that hung up on us ended. It is usually there at
+# once; on a loaded machine the report can lag, and without it a crash would read as "stopped responding".
+_EXIT_REPORT_SECONDS = 5.0
+
+
 def _describe_exit(child: SandboxedChild) -> str:
     try:
-        return child.exited.result(timeout=1.0).describe()
+        return child.exited.result(timeout=_EXIT_REPORT_SECONDS).describe()
     except FutureTimeout:
         return "the sandboxed process stopped responding"
 
