@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-import time
-
 import secrets
+import shutil
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from grader import Limits
+from grader.loader import DATA_FILE
 from tracedojo.accounts import create_user
 from tracedojo.models import Role, User, UserCreate
 from tracedojo.settings import PROJECT_ROOT, Settings
@@ -32,6 +35,25 @@ def make_settings(tmp: Path, **overrides: object) -> Settings:
     }
     values.update(overrides)
     return Settings.model_validate(values)
+
+
+def copy_exercises(into: Path) -> Path:
+    """Every exercise folder under ``into``, file times kept (a catalog notices an edit by its file's time)."""
+    for folder in sorted(EXERCISES.iterdir()):
+        if (folder / DATA_FILE).is_file():
+            shutil.copytree(folder, into / folder.name, copy_function=shutil.copy2, dirs_exist_ok=True,
+                            ignore=shutil.ignore_patterns("__pycache__"))
+    return into
+
+
+@contextmanager
+def editable_exercises(tmp: Path) -> Iterator[Path]:
+    """Exercises a test may edit, as an instructor fixing a lesson does, served by
+    ``make_settings(tmp, exercises_dir=<this>)``; the platform's database starts empty.
+
+    Here a private copy under ``tmp`` (each platform has its own SQLite database anyway);
+    ``scaleout_stack`` replaces it with the copy its second worker grades from."""
+    yield copy_exercises(tmp / "exercises")
 
 
 def random_username() -> str:

@@ -9,14 +9,14 @@ from __future__ import annotations
 import csv
 import io
 import re
-import shutil
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx2
 import playwright.sync_api as playwright_sync
 import pytest
-from factories import EXERCISES, PASSWORD, create_learner, make_settings
+from factories import PASSWORD, create_learner, editable_exercises, make_settings
 from sqlmodel import Session
 from test_browser import base_url, chromium, page, shoot  # noqa: F401  (the fixtures, reused)
 
@@ -40,12 +40,9 @@ async def websocket_endpoint(websocket: WebSocket):
 
 
 @pytest.fixture(scope="module")
-def exercises_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("instructor-exercises")
-    for folder in EXERCISES.iterdir():
-        if (folder / "exercise.yaml").is_file():
-            shutil.copytree(folder, root / folder.name)
-    return root
+def exercises_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    with editable_exercises(tmp_path_factory.mktemp("instructor-exercises")) as root:
+        yield root
 
 
 @pytest.fixture(scope="module")

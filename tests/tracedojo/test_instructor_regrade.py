@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import typer
-from factories import EXERCISES, bearer, create_learner, make_settings, wait_for_result
+from factories import bearer, create_learner, editable_exercises, make_settings, wait_for_result
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 from test_pages import csrf_of, sign_in
@@ -36,10 +35,9 @@ NEW_REPLY = '- expect_text: "Message text is: {data}"'
 
 
 @pytest.fixture
-def exercises_dir(tmp_path: Path) -> Path:
-    root = tmp_path / "exercises"
-    shutil.copytree(EXERCISES / "echo-once", root / "echo-once")
-    return root
+def exercises_dir(tmp_path: Path) -> Iterator[Path]:
+    with editable_exercises(tmp_path) as root:
+        yield root
 
 
 @pytest.fixture
