@@ -13,6 +13,11 @@ from sqlalchemy import JSON, Column, Integer, String, Text
 from sqlmodel import Field, SQLModel
 
 
+# Ids are INTEGER columns, 32 bits on PostgreSQL: a larger id in a URL is refused by name
+# instead of reaching the database (which would fail the query: a 500 there, a 404 on SQLite).
+MAX_ID = 2**31 - 1
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 

@@ -7,7 +7,7 @@ from factories import PASSWORD, bearer, random_username
 from fastapi.testclient import TestClient
 from sqlmodel import Session, func, select
 
-from tracedojo.models import QuizAnswer, Submission, User
+from tracedojo.models import MAX_ID, QuizAnswer, Submission, User
 
 QUESTION = "/api/exercises/echo-once/quiz/data-after-step-4"
 SUBMISSIONS = "/api/exercises/echo-once/submissions"
@@ -162,7 +162,8 @@ def test_quiz_paths_that_name_nothing(
         ("-1", 422, "submission_id: Input should be greater than or equal to 1"),
         ("99999999999999999999999999", 422, "submission_id: Input should be less than or equal to"),
         ("1e3", 422, "submission_id: Input should be a valid integer"),
-        (str(2**53), 404, f"no submission {2**53}"),
+        (str(MAX_ID), 404, f"no submission {MAX_ID}"),
+        (str(MAX_ID + 1), 422, f"submission_id: Input should be less than or equal to {MAX_ID}"),
     ],
 )
 def test_submission_ids_out_of_range(client: TestClient, learner: User, raw_id: str, status: int, words: str) -> None:

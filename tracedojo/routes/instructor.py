@@ -30,7 +30,16 @@ from tracedojo.gradebook import (
     select_rows,
 )
 from tracedojo.lessons import lesson_of
-from tracedojo.models import Regrade, Role, Submission, SubmissionPublic, SubmissionResult, SubmissionStatus, User
+from tracedojo.models import (
+    MAX_ID,
+    Regrade,
+    Role,
+    Submission,
+    SubmissionPublic,
+    SubmissionResult,
+    SubmissionStatus,
+    User,
+)
 from tracedojo.platform_state import Platform
 from tracedojo.regrade import RegradeReport, earlier_results, regrade_reports, start_regrade
 from tracedojo.routes.learner import Slug, SubmissionId, exercise_or_404
@@ -43,7 +52,7 @@ log = logging.getLogger("tracedojo.instructor")
 api = APIRouter(prefix="/api/instructor", tags=["instructor"])
 pages = APIRouter(prefix="/instructor", include_in_schema=False)
 
-UserId = Annotated[int, Path(ge=1, le=2**53, description="a learner's id")]
+UserId = Annotated[int, Path(ge=1, le=MAX_ID, description="a learner's id")]
 
 
 def gradebook_filter(

@@ -14,6 +14,7 @@ from grader import Exercise
 from tracedojo.deps import CurrentUser, PlatformDep, SessionDep, authenticate
 from tracedojo.lessons import LessonPublic, lesson_of
 from tracedojo.models import (
+    MAX_ID,
     Submission,
     SubmissionCreate,
     SubmissionPublic,
@@ -29,7 +30,7 @@ from tracedojo.submissions import CodeTooLarge, create_submission, visible_submi
 router = APIRouter(prefix="/api", tags=["learner"])
 
 Slug = Path(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=64)
-SubmissionId = Annotated[int, Path(ge=1, le=2**53, description="a submission's id")]
+SubmissionId = Annotated[int, Path(ge=1, le=MAX_ID, description="a submission's id")]
 
 
 def exercise_or_404(platform: Platform, slug: str) -> Exercise:
