@@ -27,6 +27,9 @@ from grader.sandbox import SandboxedChild
 WAIT = "tracedojo.wait"
 TIMEOUT = "tracedojo.timeout"
 _POLL = 0.02
+# How long a refusal (a close before accepting) is held back while the endpoint's run ends: the TestClient
+# tears the connection down as soon as it hears the close, and a crash right after it would go unreported.
+_REFUSAL_HOLD = 0.25
 
 
 @dataclass
@@ -45,6 +48,7 @@ class ConnectionRecord:
     error: dict[str, Any] | None = None
     violation: str | None = None
     lost: bool = False
+    held: tuple[Message, float] | None = None  # a refusal waiting for the run to end, and until when
     # The endpoint's variables, for display only (no verdict reads them): when the app last paused (to wait
     # for a message, in some other await, or at its end), and at its latest report of any kind (sends too).
     variables: dict[str, str] = field(default_factory=dict)
@@ -127,6 +131,7 @@ class Bridge:
                         if not record.done.is_set():
                             record.lost = True
                             record.done.set()
+                        await self._release(send, record)
                         await self._finish(send, record)
             else:
                 await anyio.sleep(_POLL)
@@ -137,8 +142,11 @@ class Bridge:
                 except protocol.ProtocolViolation as exc:
                     record.violation = str(exc)
                     record.done.set()
+                    await self._release(send, record)
                     await self._finish(send, record)
                     open_ = False
+            if record.held is not None and time.monotonic() >= record.held[1]:
+                await self._release(send, record)
             deadline = record.deadline
             if deadline is not None and time.monotonic() >= deadline:
                 record.deadline = None
@@ -164,6 +172,7 @@ class Bridge:
             error = frame.get("error")
             record.error = error if isinstance(error, dict) else None
             record.done.set()
+            await self._release(send, record)
             await self._finish(send, record)
         else:
             raise protocol.ProtocolViolation(f"unknown frame {kind!r}")
@@ -180,11 +189,20 @@ class Bridge:
             record.accepted = True
         elif kind == "websocket.close":
             record.closed = (message["code"], message["reason"])
+            if not record.accepted and not record.done.is_set():
+                record.held = (message, time.monotonic() + _REFUSAL_HOLD)
+                return
         elif kind == "websocket.http.response.start":
             if record.accepted or record.denied is not None:
                 raise protocol.ProtocolViolation("a denial response can only replace the handshake")
             record.denied = message["status"]
         await send(message)
+
+    async def _release(self, send: Send, record: ConnectionRecord) -> None:
+        if record.held is not None:
+            message, _ = record.held
+            record.held = None
+            await send(message)
 
     async def _finish(self, send: Send, record: ConnectionRecord) -> None:
         """The endpoint is gone: close the connection as an ASGI server would, if it did not."""

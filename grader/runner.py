@@ -222,8 +222,13 @@ class TraceRun:
             status = StepStatus.TIMEOUT if handshake is not None and handshake.outcome == "timeout" else StepStatus.FAILED
             hint = " Call `await websocket.accept()` before receiving or sending." if (
                 handshake is not None and handshake.outcome in ("closed", "timeout")) else ""
+            record = peer.record
             if handshake is not None and handshake.outcome == "closed" and _validation_refusal(handshake.reason):
                 hint = " Check the types you declared for the path and query parameters."
+            elif (handshake is not None and handshake.outcome == "closed" and record is not None
+                  and not (record.error or record.violation or record.lost or record.synthetic_close)):
+                # It closed on purpose: the question is why this client was refused, not how to accept.
+                hint = " Your endpoint (or a dependency) refused this client: check the condition that closes it."
             raise StepFailure(status, expected, actual,
                               f"{self._prefix(peer)}Expected the connection to be accepted; {actual}.{hint}")
         if action.subprotocol is not None and handshake.subprotocol != render(action.subprotocol, self.values):
@@ -275,6 +280,7 @@ class TraceRun:
         if action.reason_pattern is not None and not re.search(render_pattern(action.reason_pattern, self.values),
                                                                got_reason):
             problems.append(f"the reason {got_reason!r} does not match {action.reason_pattern!r}")
+        self._settle(peer)
         if problems:
             crash = self._crash_note(peer)
             hint = (" WebSocketDisconnect is what receiving raises when the client leaves; to close from the "
@@ -284,6 +290,16 @@ class TraceRun:
             raise StepFailure(StepStatus.FAILED, expected, actual + (f" ({crash.strip()})" if crash else ""),
                               f"{self._prefix(peer)}The connection closed{crash}, but " + "; ".join(problems)
                               + f".{hint}")
+        record = peer.record
+        if record is not None and record.error and handshake is not None and handshake.outcome == "closed":
+            # The client was refused as expected, but the endpoint ran on past the refusal: its body ran
+            # without credentials, which a guard is there to prevent. (After accepting, a later row checks
+            # that the run ends cleanly.)
+            error = _describe_error(record.error)
+            raise StepFailure(StepStatus.FAILED, expected, f"{actual}, then your endpoint raised {error}",
+                              f"{self._prefix(peer)}The connection closed as expected, but your endpoint kept "
+                              f"running and then raised {error}. Stop right after closing: return after "
+                              "`await websocket.close(...)`, or raise `WebSocketException(code=...)` from a dependency.")
         return expected, actual
 
     def _do_expect_denial(self, action: checks.ExpectDenial, peer: Peer) -> tuple[str, str]:
