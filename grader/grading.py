@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import random
+import re
 import socket
 import time
 from collections.abc import Callable
@@ -180,10 +181,27 @@ def _results(exercise: Exercise, submission: str, steps: list[StepResult], start
     if failed is None:
         status, message = Status.PASSED, f"All {len(steps)} steps passed."
     else:
+        hint = _unawaited_hint(output)
+        if hint and hint not in failed.message:
+            failed = failed.model_copy(update={"message": f"{failed.message} {hint}"})
+            steps = [failed if s.n == failed.n else s for s in steps]
         status, message = Status.FAILED, f"Step {failed.n} — {failed.title}: {failed.message}"
     return Results(exercise=exercise.slug, submission=submission, status=status, score=float(passed),
                    max_score=exercise.max_score, message=message, output=output,
                    duration_ms=round((time.perf_counter() - started) * 1000, 2), steps=steps)
+
+
+_UNAWAITED = re.compile(r"^[^\n]*?:(\d+): RuntimeWarning: coroutine '([\w.]+)' was never awaited", re.MULTILINE)
+
+
+def _unawaited_hint(output: str) -> str:
+    """The likeliest cause of a failure, when Python warned about it: a call to an async method without
+    ``await`` does nothing at all. (The output is the learner's, so this only ever adds a hint.)"""
+    found = _UNAWAITED.search(output)
+    if found is None:
+        return ""
+    line, name = found.groups()
+    return f"Python warned that `{name}()` at line {line} was never awaited: put `await` before the call."
 
 
 def _error(exercise: Exercise, submission: str, started: float, message: str, output: str = "") -> Results:
