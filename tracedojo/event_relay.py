@@ -98,6 +98,7 @@ class RedisRelayHub:
 
     async def _follow(self, submission_id: int, events: asyncio.Queue[LiveEvent]) -> None:
         last = 0  # the number of the last event relayed
+        relayed: dict[int, Any] = {}  # each row as last relayed: the database's copy repeats only a changed row
         while True:
             client = aioredis.Redis.from_url(self.url, socket_connect_timeout=2)
             pubsub = client.pubsub()
@@ -105,24 +106,24 @@ class RedisRelayHub:
                 await pubsub.subscribe(channel_name(self.prefix, submission_id))
                 for raw in await client.lrange(history_key(self.prefix, submission_id), last, -1):
                     last += 1
-                    if self._relay(json.loads(raw), events):
+                    if self._relay(json.loads(raw), events, relayed):
                         return
                 while True:
                     message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=self.quiet_check)
                     if message is None:
-                        if await self._relay_if_final(submission_id, events):
+                        if await self._relay_if_final(submission_id, events, relayed):
                             return
                         continue
                     number, _, payload = bytes(message["data"]).partition(b" ")
                     if int(number) <= last:
                         continue
                     last = int(number)
-                    if self._relay(json.loads(payload), events):
+                    if self._relay(json.loads(payload), events, relayed):
                         return
             except (redis.RedisError, OSError) as exc:
                 log.warning("live events of submission %d: Redis unavailable (%s); watching the database",
                             submission_id, exc)
-                if await self._relay_if_final(submission_id, events):
+                if await self._relay_if_final(submission_id, events, relayed):
                     return
                 await asyncio.sleep(min(self.quiet_check, 2.0))
             finally:
@@ -132,16 +133,21 @@ class RedisRelayHub:
                     await client.aclose()
 
     @staticmethod
-    def _relay(event: dict[str, Any], events: asyncio.Queue[LiveEvent]) -> bool:
+    def _relay(event: dict[str, Any], events: asyncio.Queue[LiveEvent], relayed: dict[int, Any]) -> bool:
         events.put_nowait(event)
+        if event.get("type") == "step":
+            relayed[_step_number(event["step"])] = event["step"]
         return event.get("type") == "result"
 
-    async def _relay_if_final(self, submission_id: int, events: asyncio.Queue[LiveEvent]) -> bool:
+    async def _relay_if_final(
+        self, submission_id: int, events: asyncio.Queue[LiveEvent], relayed: dict[int, Any]
+    ) -> bool:
         final = await asyncio.to_thread(self._final, submission_id)
         if final is None:
             return False
         for step in final.steps:
-            events.put_nowait({"type": "step", "step": step})
+            if relayed.get(_step_number(step)) != step:
+                events.put_nowait({"type": "step", "step": step})
         events.put_nowait({"type": "result", "result": final.model_dump(mode="json")})
         return True
 
@@ -151,3 +157,7 @@ class RedisRelayHub:
             if row is None or not SubmissionStatus(row.status).final:
                 return None
             return SubmissionPublic.of(row)
+
+
+def _step_number(step: Any) -> int:
+    return int(step["n"]) if isinstance(step, dict) and "n" in step else -1
