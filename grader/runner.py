@@ -487,9 +487,13 @@ class TraceRun:
         except ValueError:
             value = _NOT_JSON
         if value is _NOT_JSON:
+            if message.get("bytes") is not None and action.mode == "text":
+                why = (": a binary frame, where the lesson's JSON travels in text frames. Use `send_json(data)` "
+                       "without mode=\"binary\", or `send_text(json.dumps(data))`")
+            else:
+                why = ", which is not JSON text. Use `send_json`"
             raise StepFailure(StepStatus.FAILED, expected, actual,
-                              f"{self._prefix(peer)}Expected {expected}, but received {actual}, which is not JSON "
-                              f"text. Use `send_json`.")
+                              f"{self._prefix(peer)}Expected {expected}, but received {actual}{why}.")
         if action.equals is not None:
             ok = value == want
         else:
