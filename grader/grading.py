@@ -73,7 +73,13 @@ def grade_source(
             ready = _load(child, code, submission, exercise, limits.load_timeout)
         except _LoadError as failure:
             output = child.output(limits.output_bytes)
-            return _error(exercise, submission, started, failure.message, output)
+            message = failure.message
+            if "Uvicorn running on" in output:
+                # Tutorials end with uvicorn.run(app); at import time it serves forever instead of returning.
+                message = ("Your code started its own server with uvicorn.run(...) while loading, and that never "
+                           "returns. The grader runs your app itself: put the call under "
+                           "`if __name__ == \"__main__\":` (or remove it).")
+            return _error(exercise, submission, started, message, output)
         routes = ready.get("routes")
         context = Context(routes=[str(r) for r in routes] if isinstance(routes, list) else [],
                           kind=str(ready.get("kind", "")),
