@@ -417,7 +417,11 @@ class TraceRun:
             for other in self.peers.values()
             if other is not peer and other.record is not None and other.record.error
         ]
-        return f" Meanwhile {'; '.join(crashes)}." if crashes else ""
+        if not crashes:
+            return ""
+        hint = (" Remove a connection from your list as soon as its client disconnects, before sending to the others."
+                if any("already disconnected" in text for text in crashes) else "")
+        return f" Meanwhile {'; '.join(crashes)}.{hint}"
 
     def _settle(self, peer: Peer) -> None:
         record = peer.record
