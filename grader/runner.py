@@ -57,6 +57,7 @@ class TraceRun:
         self.context = context
         self.client = client
         self.peers: dict[str, Peer] = {}
+        self.offered: dict[str, list[str]] = {}  # subprotocols each client offered in its handshake
         names = {a.client for row in exercise.execution_table for a in row.check}
         self.many_clients = len(names) > 1
 
@@ -166,6 +167,7 @@ class TraceRun:
 
     def _do_connect(self, action: checks.Connect, peer: Peer) -> tuple[str, str]:
         path = render(action.path or self.exercise.endpoint.path, self.values)
+        self.offered[peer.name] = [render(s, self.values) for s in action.subprotocols]
         peer.connect(
             path,
             query={k: render(v, self.values) for k, v in action.query.items()},
@@ -233,8 +235,13 @@ class TraceRun:
                               f"{self._prefix(peer)}Expected the connection to be accepted; {actual}.{hint}")
         if action.subprotocol is not None and handshake.subprotocol != render(action.subprotocol, self.values):
             got = repr(handshake.subprotocol) if handshake.subprotocol else "no subprotocol"
+            offered = self.offered.get(peer.name, [])
+            hint = (f" The client offered {', '.join(map(repr, offered))}: a server must choose one of those, "
+                    "and a browser drops the connection when it does not."
+                    if handshake.subprotocol and offered and handshake.subprotocol not in offered else "")
             raise StepFailure(StepStatus.FAILED, expected, actual,
-                              f"Expected the server to choose subprotocol {action.subprotocol!r}, but it chose {got}.")
+                              f"Expected the server to choose subprotocol {action.subprotocol!r}, but it chose {got}."
+                              + hint)
         return expected, actual
 
     def _do_expect_close(self, action: checks.ExpectClose, peer: Peer) -> tuple[str, str]:
