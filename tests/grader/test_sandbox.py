@@ -323,6 +323,28 @@ def _zygote_pid(sb: Sandbox) -> int:
     return children[0]
 
 
+def _policy(pid: int) -> int:
+    with open(f"/proc/{pid}/stat") as f:
+        return int(f.read().rsplit(")", 1)[1].split()[38])  # field 41, after the command name
+
+
+def test_children_prepare_ahead_on_idle_cpu_and_grade_with_the_normal_policy(exercise: Exercise) -> None:
+    with Sandbox(LIMITS) as sb:
+        results = grade_source(exercise, _endpoint("print('POLICY', os.sched_getscheduler(0))"), sandbox=sb, seed=3)
+        assert results.status is Status.PASSED, results.message
+        assert f"POLICY {os.SCHED_OTHER}" in results.output
+        zygote = _zygote_pid(sb)
+        deadline = time.monotonic() + 10
+        while True:  # the graded child is being reaped; the one forked ahead stays
+            with open(f"/proc/{zygote}/task/{zygote}/children") as f:
+                spares = [int(pid) for pid in f.read().split()]
+            if len(spares) == 1 or time.monotonic() > deadline:
+                break
+            time.sleep(0.02)
+        assert len(spares) == 1, spares
+        assert _policy(spares[0]) == os.SCHED_IDLE
+
+
 def test_sandbox_restarts_after_its_launcher_is_killed(exercise: Exercise) -> None:
     with Sandbox(LIMITS) as sb:
         assert sb._process is not None
