@@ -93,8 +93,12 @@ class RedisRelayHub:
             yield events
         finally:
             follower.cancel()
-            with suppress(asyncio.CancelledError):
+            try:
                 await follower
+            except asyncio.CancelledError:
+                task = asyncio.current_task()
+                if task is not None and task.cancelling():
+                    raise  # we are being cancelled too: do not swallow it
 
     async def _follow(self, submission_id: int, events: asyncio.Queue[LiveEvent]) -> None:
         last = 0  # the number of the last event relayed
