@@ -10,12 +10,34 @@ from __future__ import annotations
 
 import queue
 import threading
+from concurrent.futures import Future
+from typing import Any
 
 import anyio
 from anyio.from_thread import BlockingPortal
 
 _lock = threading.Lock()
 _portal: BlockingPortal | None = None
+
+
+class _GradingPortal(BlockingPortal):
+    """A portal whose calls from the grading thread do not wait for their task to be spawned.
+
+    anyio's portal hands each call to the event loop and blocks until the loop has spawned the task,
+    then blocks again for its result: two thread switches per TestClient send or receive where one
+    will do. Here the spawn is only scheduled; the caller still waits for the result, and an error
+    in spawning reaches it through the same future.
+    """
+
+    def _spawn_task_from_thread(self, func: Any, args: Any, kwargs: Any, name: object, future: Future[Any]) -> None:
+        def spawn() -> None:
+            try:
+                self._task_group.start_soon(self._call_func, func, args, kwargs, future, name=name)
+            except BaseException as exc:  # noqa: BLE001 - the portal is stopping: tell the waiting caller
+                if future.set_running_or_notify_cancel():
+                    future.set_exception(exc)
+
+        self._token.backend_class.run_sync_soon(spawn, (), self._token.native_token)
 
 
 def shared_portal() -> BlockingPortal:
@@ -25,7 +47,7 @@ def shared_portal() -> BlockingPortal:
             ready: queue.Queue[BlockingPortal] = queue.Queue()
 
             async def serve() -> None:
-                async with BlockingPortal() as portal:
+                async with _GradingPortal() as portal:
                     ready.put(portal)
                     await portal.sleep_until_stopped()
 
