@@ -58,6 +58,7 @@ class TraceRun:
         self.client = client
         self.peers: dict[str, Peer] = {}
         self.offered: dict[str, list[str]] = {}  # subprotocols each client offered in its handshake
+        self.settled: set[int] = set()  # ids of the connection records whose end _settle already waited for
         names = {a.client for row in exercise.execution_table for a in row.check}
         self.many_clients = len(names) > 1
 
@@ -419,20 +420,20 @@ class TraceRun:
     def _crashes_elsewhere(self, peer: Peer) -> str:
         """Why a message may never come: with several clients, the endpoint run that should have sent it
         (another client's) may have crashed, and that is the news the learner needs."""
-        crashes = [
-            f"client {other.name}'s endpoint raised {_describe_error(other.record.error)}"
-            for other in self.peers.values()
-            if other is not peer and other.record is not None and other.record.error
-        ]
-        if not crashes:
+        errors = [(other.name, other.record.error) for other in self.peers.values()
+                  if other is not peer and other.record is not None and other.record.error]
+        if not errors:
             return ""
-        hint = (" Remove a connection from your list as soon as its client disconnects, before sending to the others."
-                if any("already disconnected" in text for text in crashes) else "")
-        return f" Meanwhile {'; '.join(crashes)}.{hint}"
+        crashes = [f"client {name}'s endpoint raised {_describe_error(error)}" for name, error in errors]
+        departed = any(_sent_after_departure(error) for _, error in errors)
+        return f" Meanwhile {'; '.join(crashes)}.{_REMOVE_DEPARTED if departed else ''}"
 
     def _settle(self, peer: Peer) -> None:
+        """Give a closed connection's run a moment to end (once per connection: a run still going after
+        that is judged as it is)."""
         record = peer.record
-        if record is not None and not record.done.is_set():
+        if record is not None and id(record) not in self.settled and not record.done.is_set():
+            self.settled.add(id(record))
             record.done.wait(min(_CLOSE_SETTLE, self._step_timeout()))
 
     def _close_actual(self, peer: Peer, event: Event) -> str:
@@ -547,12 +548,10 @@ class TraceRun:
                 hint = (" Your endpoint closed the connection itself and then kept using it; return (or break "
                         "out of the loop) right after `await websocket.close(...)`.")
             elif record.error.get("type") == "WebSocketDisconnect":
-                # The child words a send to a departed client this way (ClientDisconnected in child.py).
-                if "already disconnected" not in str(record.error.get("message", "")):
+                if not _sent_after_departure(record.error):
                     hint = " Wrap the loop in `try: ... except WebSocketDisconnect: ...` so the endpoint ends cleanly."
                 elif self.many_clients:
-                    hint = (" Remove a connection from your list as soon as its client disconnects, before "
-                            "sending to the others.")
+                    hint = _REMOVE_DEPARTED
                 else:
                     hint = (" Once the client has disconnected, stop sending: let WebSocketDisconnect end the loop "
                             "(a bare `except Exception:` catches it too).")
@@ -586,6 +585,13 @@ class TraceRun:
 
 
 _NOT_JSON = object()
+_REMOVE_DEPARTED = (" Remove a connection from your list as soon as its client disconnects, before sending to "
+                    "the others.")
+
+
+def _sent_after_departure(error: dict[str, Any]) -> bool:
+    """How the child words a send to a client that had left (ClientDisconnected in child.py)."""
+    return "already disconnected" in str(error.get("message", ""))
 
 
 def _validation_refusal(reason: str) -> str:

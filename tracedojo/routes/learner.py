@@ -33,10 +33,11 @@ Slug = Path(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=64)
 SubmissionId = Annotated[int, Path(ge=1, le=MAX_ID, description="a submission's id")]
 
 
-def exercise_or_404(platform: Platform, slug: str) -> Exercise:
+def exercise_or_404(platform: Platform, slug: str, *, missing: str | None = None) -> Exercise:
+    """The exercise, or a 404 whose detail is ``missing`` (default: "no exercise '<slug>'")."""
     exercise = platform.catalog.get(slug)
     if exercise is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no exercise {slug!r}")
+        raise HTTPException(status.HTTP_404_NOT_FOUND, missing or f"no exercise {slug!r}")
     return exercise
 
 

@@ -17,14 +17,14 @@ from sqlmodel import Session
 from grader import Exercise
 from tracedojo import quiz
 from tracedojo.accounts import UsernameTaken, authenticate_user, create_user
-from tracedojo.deps import SESSION_USER_KEY, OptionalUser, PlatformDep, SessionDep
+from tracedojo.deps import SESSION_USER_KEY, OptionalUser, PlatformDep, SessionDep, authenticate
 from tracedojo.highlighting import highlight_code, stylesheet
 from tracedojo.lessons import LessonPublic, lesson_of
 from tracedojo.models import USERNAME_RULE, SubmissionCreate, SubmissionPublic, SubmissionStatus, User, UserCreate
 from tracedojo.platform_state import Platform
 from tracedojo.progress import progress_of
 from tracedojo.routes.auth import client_key
-from tracedojo.routes.learner import SubmissionId, submit
+from tracedojo.routes.learner import SubmissionId, exercise_or_404, submit
 from tracedojo.security import CSRF_FIELD, csrf_token, csrf_valid
 from tracedojo.settings import PROJECT_ROOT
 from tracedojo.submissions import history, latest_code, visible_submission
@@ -88,21 +88,17 @@ def error_page(
 
 
 def _lesson_or_404(platform: Platform, slug: str) -> Exercise:
-    exercise = platform.catalog.get(slug)
-    if exercise is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"There is no lesson {slug[:64]!r}; the curriculum lists them all.")
-    return exercise
+    return exercise_or_404(
+        platform, slug, missing=f"There is no lesson {slug[:64]!r}; the curriculum lists them all."
+    )
 
 
 def _signed_in(request: Request) -> User | None:
     """Who is signed in, for an error page's header (the route that failed may not have asked)."""
-    uid = request.session.get(SESSION_USER_KEY) if "session" in request.scope else None
-    if not isinstance(uid, int):
-        return None
     platform: Platform = request.app.state.platform
     try:
         with Session(platform.engine, expire_on_commit=False) as session:
-            return session.get(User, uid)
+            return authenticate(request, session, platform)[0]
     except SQLAlchemyError:  # an error page must render even when the database is the problem
         return None
 
