@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-fast install assets clean
+.PHONY: run test test-fast lint install assets clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,7 +22,13 @@ assets: $(STAMP)
 run: install
 	$(BIN)/tracedojo serve
 
-test: install
+# ruff (lint and format, configured in pyproject.toml) and mypy in its strict mode.
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+test: install lint
 	$(BIN)/pytest
 
 test-fast: install

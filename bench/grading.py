@@ -23,8 +23,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from grader import Results, Sandbox, find_exercise, grade_source  # noqa: E402
-from grader.exercise import Exercise  # noqa: E402
+from grader import Results, Sandbox, find_exercise, grade_source
+from grader.exercise import Exercise
 
 BASELINE = "import fastapi; from starlette.testclient import TestClient"
 
@@ -33,8 +33,11 @@ def batch(exercise: Exercise, count: int) -> list[tuple[str, str, int | None]]:
     """(name, code, row where it must fail or None) — distinct texts, cycling through the known ones."""
     known: list[tuple[str, str, int | None]] = [("reference", exercise.source(exercise.reference), None)]
     known += [(name, exercise.source(name), None) for name in exercise.also_correct]
-    known += [(v.file, exercise.source(v.file), v.fails_at) for v in exercise.variants
-              if "sleep" not in v.file and "hang" not in v.file and "block" not in v.file]
+    known += [
+        (v.file, exercise.source(v.file), v.fails_at)
+        for v in exercise.variants
+        if "sleep" not in v.file and "hang" not in v.file and "block" not in v.file
+    ]
     out = []
     for i in range(count):
         name, code, fails_at = known[i % len(known)]
@@ -51,7 +54,7 @@ def verdict_ok(result: Results, fails_at: int | None) -> bool:
 
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def main() -> int:
@@ -73,7 +76,7 @@ def main() -> int:
             if not verdict_ok(result, fails_at):
                 wrong += 1
                 print(f"UNEXPECTED VERDICT {name}: {result.status} {result.message}")
-        peaks = [e.peak_rss_kb for e in list(sandbox.recent_exits)[-len(submissions):] if e.peak_rss_kb]
+        peaks = [e.peak_rss_kb for e in list(sandbox.recent_exits)[-len(submissions) :] if e.peak_rss_kb]
 
         def one(item: tuple[str, str, int | None]) -> bool:
             name, code, fails_at = item
@@ -95,18 +98,28 @@ def main() -> int:
     warm_mean, base_mean = statistics.mean(sequential), statistics.mean(baseline)
     cores = os.cpu_count() or 1
     print(f"submissions graded          {len(submissions)} (echo-once, correct and wrong)")
-    print(f"warm pool, one at a time    p50 {percentile(sequential, .5) * 1000:.1f} ms   "
-          f"p90 {percentile(sequential, .9) * 1000:.1f} ms   mean {warm_mean * 1000:.1f} ms")
-    print(f"fresh interpreter baseline  p50 {percentile(baseline, .5) * 1000:.1f} ms   mean {base_mean * 1000:.1f} ms "
-          "(import FastAPI + TestClient only)")
-    print(f"speed-up per submission     {base_mean / warm_mean:.1f}x (mean), "
-          f"{percentile(baseline, .5) / percentile(sequential, .5):.1f}x (p50)")
-    print(f"throughput, {args.jobs} jobs          {len(submissions) / parallel_wall:.1f} submissions/s "
-          f"= {len(submissions) / parallel_wall / cores:.1f} per core ({cores} cores)")
+    print(
+        f"warm pool, one at a time    p50 {percentile(sequential, 0.5) * 1000:.1f} ms   "
+        f"p90 {percentile(sequential, 0.9) * 1000:.1f} ms   mean {warm_mean * 1000:.1f} ms"
+    )
+    print(
+        f"fresh interpreter baseline  p50 {percentile(baseline, 0.5) * 1000:.1f} ms   mean {base_mean * 1000:.1f} ms "
+        "(import FastAPI + TestClient only)"
+    )
+    print(
+        f"speed-up per submission     {base_mean / warm_mean:.1f}x (mean), "
+        f"{percentile(baseline, 0.5) / percentile(sequential, 0.5):.1f}x (p50)"
+    )
+    print(
+        f"throughput, {args.jobs} jobs          {len(submissions) / parallel_wall:.1f} submissions/s "
+        f"= {len(submissions) / parallel_wall / cores:.1f} per core ({cores} cores)"
+    )
     if peaks:
-        print(f"sandboxed child peak RSS    median {statistics.median(peaks) / 1024:.1f} MiB, "
-              f"max {max(peaks) / 1024:.1f} MiB (includes pages shared copy-on-write with the zygote, "
-              f"whose RSS is {zygote_rss / 1024:.1f} MiB)")
+        print(
+            f"sandboxed child peak RSS    median {statistics.median(peaks) / 1024:.1f} MiB, "
+            f"max {max(peaks) / 1024:.1f} MiB (includes pages shared copy-on-write with the zygote, "
+            f"whose RSS is {zygote_rss / 1024:.1f} MiB)"
+        )
     print(f"verdicts as declared        {'all' if not wrong else f'{wrong} WRONG'}")
     return 1 if wrong else 0
 

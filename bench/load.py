@@ -69,8 +69,10 @@ class Figures:
     errors: int
 
     def row(self) -> str:
-        return (f"| {self.stack} | {self.workers} | {self.learners} | {self.accepted_per_s:.0f} | "
-                f"{self.graded_per_s:.1f} | {self.p50:.2f} | {self.p99:.2f} | {self.errors} |")
+        return (
+            f"| {self.stack} | {self.workers} | {self.learners} | {self.accepted_per_s:.0f} | "
+            f"{self.graded_per_s:.1f} | {self.p50:.2f} | {self.p99:.2f} | {self.errors} |"
+        )
 
 
 def _free_port() -> int:
@@ -86,8 +88,14 @@ class Services:
 
     def spawn(self, name: str, args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
         with (self.logs / f"{name}.log").open("wb") as log:
-            process = subprocess.Popen([TRACEDOJO, *args], env={**os.environ, **env}, stdout=log,
-                                       stderr=subprocess.STDOUT, cwd=ROOT, start_new_session=True)
+            process = subprocess.Popen(
+                [TRACEDOJO, *args],
+                env={**os.environ, **env},
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                cwd=ROOT,
+                start_new_session=True,
+            )
         self.processes.append(process)
         return process
 
@@ -149,8 +157,10 @@ def _stack(stack: str, workers: int, directory: Path) -> Iterator[str]:
                 "TRACEDOJO_EVENTS_PREFIX": f"tracedojo-bench-{tag}",
             }
         else:
-            env |= {"TRACEDOJO_DATABASE_URL": f"sqlite:///{directory / 'bench.db'}",
-                    "TRACEDOJO_GRADING_WORKERS": str(workers)}
+            env |= {
+                "TRACEDOJO_DATABASE_URL": f"sqlite:///{directory / 'bench.db'}",
+                "TRACEDOJO_GRADING_WORKERS": str(workers),
+            }
         port = _free_port()
         web = services.spawn("web", ["serve", "--port", str(port)], env)
         services.wait_for_log("web", "Uvicorn running", web)
@@ -182,8 +192,11 @@ def _one_learner(base: str, token: str, code: str, release: threading.Event, lim
     outcome = Outcome(submitted=start)
     try:
         with httpx2.Client(base_url=base, timeout=limit) as http:
-            response = http.post("/api/exercises/echo-once/submissions", json={"code": code},
-                                 headers={"Authorization": f"Bearer {token}"})
+            response = http.post(
+                "/api/exercises/echo-once/submissions",
+                json={"code": code},
+                headers={"Authorization": f"Bearer {token}"},
+            )
         if response.status_code != 202:
             outcome.error = f"HTTP {response.status_code}"
             return outcome
@@ -197,7 +210,7 @@ def _one_learner(base: str, token: str, code: str, release: threading.Event, lim
                     if event["result"]["status"] != "passed":
                         outcome.error = f"graded {event['result']['status']}: {event['result']['message']}"
                     return outcome
-    except Exception as exc:  # noqa: BLE001 - counted, with its kind
+    except Exception as exc:
         outcome.error = type(exc).__name__
     return outcome
 

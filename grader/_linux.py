@@ -110,8 +110,15 @@ def locked_mount_flags(path: str) -> int:
     """Flags a read-only remount must keep (the kernel refuses to clear them in a user namespace)."""
     f = os.statvfs(path).f_flag
     flags = 0
-    for st, ms in ((1, MS_RDONLY), (2, MS_NOSUID), (4, MS_NODEV), (8, MS_NOEXEC),
-                   (1024, MS_NOATIME), (2048, MS_NODIRATIME), (4096, MS_RELATIME)):
+    for st, ms in (
+        (1, MS_RDONLY),
+        (2, MS_NOSUID),
+        (4, MS_NODEV),
+        (8, MS_NOEXEC),
+        (1024, MS_NOATIME),
+        (2048, MS_NODIRATIME),
+        (4096, MS_RELATIME),
+    ):
         if f & st:
             flags |= ms
     return flags

@@ -33,7 +33,7 @@ class _GradingPortal(BlockingPortal):
         def spawn() -> None:
             try:
                 self._task_group.start_soon(self._call_func, func, args, kwargs, future, name=name)
-            except BaseException as exc:  # noqa: BLE001 - the portal is stopping: tell the waiting caller
+            except BaseException as exc:
                 if future.set_running_or_notify_cancel():
                     future.set_exception(exc)
 

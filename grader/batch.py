@@ -74,7 +74,7 @@ def expand_paths(paths: Sequence[Path | str]) -> list[Path]:
 def _grade_one(exercise: Exercise, path: Path, sandbox: Sandbox, seed: int | None) -> Results:
     try:
         results = grade_file(exercise, path, sandbox=sandbox, seed=seed)
-    except Exception as exc:  # noqa: BLE001 - a grader bug must become a clear result, not a lost batch
+    except Exception as exc:
         return Results(
             exercise=exercise.slug,
             submission=str(path),

@@ -9,7 +9,7 @@ the lesson's values and with fresh random ones.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -158,24 +158,22 @@ class ExpectOpenOrClosed(_Action):
 
 
 StepCheck = Annotated[
-    Union[
-        Connect,
-        ExpectAccept,
-        ExpectClose,
-        ExpectDenial,
-        ExpectWaiting,
-        ExpectHandled,
-        SendText,
-        SendBytes,
-        SendJson,
-        ExpectText,
-        ExpectBytes,
-        ExpectJson,
-        ExpectNoMessage,
-        Close,
-        ExpectFinished,
-        ExpectOpenOrClosed,
-    ],
+    Connect
+    | ExpectAccept
+    | ExpectClose
+    | ExpectDenial
+    | ExpectWaiting
+    | ExpectHandled
+    | SendText
+    | SendBytes
+    | SendJson
+    | ExpectText
+    | ExpectBytes
+    | ExpectJson
+    | ExpectNoMessage
+    | Close
+    | ExpectFinished
+    | ExpectOpenOrClosed,
     Field(discriminator="kind"),
 ]
 
@@ -196,7 +194,8 @@ _SCALAR_FIELD = {
 }
 
 ACTION_NAMES = tuple(
-    a.model_fields["kind"].default for a in StepCheck.__origin__.__args__  # type: ignore[attr-defined]
+    a.model_fields["kind"].default
+    for a in StepCheck.__origin__.__args__  # type: ignore[attr-defined]
 )
 
 
@@ -212,8 +211,10 @@ def normalize_action(raw: Any) -> Any:
             return {"kind": name}
         if isinstance(body, dict) and name != "send_json" and name != "expect_json":
             return {"kind": name, **body}
-        if name in ("send_json", "expect_json") and isinstance(body, dict) and (
-            set(body) <= {"json", "equals", "subset", "mode", "client"} and body
+        if (
+            name in ("send_json", "expect_json")
+            and isinstance(body, dict)
+            and (set(body) <= {"json", "equals", "subset", "mode", "client"} and body)
         ):
             return {"kind": name, **body}
         if name not in _SCALAR_FIELD:

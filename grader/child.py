@@ -10,6 +10,7 @@ sends and "vars" frames also carry the endpoint's variables for display
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import linecache
 import os
@@ -79,7 +80,7 @@ def load_submission(code: str, filename: str, path: str) -> Mounted:
     sys.modules[MODULE_NAME] = module
     try:
         exec(compiled, module.__dict__)
-    except BaseException as exc:  # noqa: BLE001 - anything the learner raises at import
+    except BaseException as exc:
         info = describe_exception(exc, filename)
         where = f" at line {info['line']}" if info["line"] else ""
         raise LoadFailure("import", f"{info['type']}{where} while importing: {info['message']}", info["line"]) from None
@@ -87,7 +88,7 @@ def load_submission(code: str, filename: str, path: str) -> Mounted:
         return mount(dict(module.__dict__), MODULE_NAME, path)
     except NoEndpoint as exc:
         raise LoadFailure("no_endpoint", str(exc)) from None
-    except Exception as exc:  # noqa: BLE001 - building the app from their objects can fail
+    except Exception as exc:
         info = describe_exception(exc, filename)
         raise LoadFailure("mount", f"could not mount your endpoint: {info['type']}: {info['message']}") from None
 
@@ -200,10 +201,9 @@ class _Connection:
         reporter.add_done_callback(self.reporters.discard)
 
     async def _emit_quietly(self, message: dict[str, Any]) -> None:
-        try:
+        # The connection may be gone, and with it the row that wanted these variables.
+        with contextlib.suppress(OSError):
             await self.emit(message)
-        except OSError:
-            pass  # the connection is gone, and with it the row that wanted these variables
 
     async def read_client(self) -> None:
         reader = protocol.FrameReader(limit=1 << 24)
@@ -259,7 +259,7 @@ class _Connection:
             await self.mounted.app(self.scope, self.receive, self.send)
         except asyncio.CancelledError:
             error = {"type": "Cancelled", "message": "the grader stopped the endpoint", "line": None, "source": ""}
-        except BaseException as exc:  # noqa: BLE001 - report whatever escaped the endpoint
+        except BaseException as exc:
             error = describe_exception(exc, self.filename)
         if self.frames:
             # A frame keeps its locals after it returns: show what the run ended with (after an except
@@ -272,7 +272,7 @@ class _Connection:
             # in flight would make it lose the frames above.
             self.sock.shutdown(socket.SHUT_WR)
             await asyncio.wait_for(asyncio.shield(reader), timeout=_DRAIN_SECONDS)
-        except (OSError, asyncio.TimeoutError):
+        except (TimeoutError, OSError):
             pass
         reader.cancel()
         self.sock.close()
@@ -377,17 +377,23 @@ def serve(control: socket.socket) -> None:
         mounted = load_submission(str(message["code"]), filename, str(message["path"]))
         state = loop.run_until_complete(_lifespan_startup(mounted.app)) if mounted.kind == "app" else {}
     except LoadFailure as failure:
-        protocol.send_control(control, {"t": "load_error", "kind": failure.kind, "message": failure.message,
-                                        "line": failure.line})
+        protocol.send_control(
+            control, {"t": "load_error", "kind": failure.kind, "message": failure.message, "line": failure.line}
+        )
         return
-    except BaseException as exc:  # noqa: BLE001
+    except BaseException as exc:
         info = describe_exception(exc, filename)
-        protocol.send_control(control, {"t": "load_error", "kind": "startup",
-                                        "message": f"{info['type']} during startup: {info['message']}",
-                                        "line": info["line"]})
+        protocol.send_control(
+            control,
+            {
+                "t": "load_error",
+                "kind": "startup",
+                "message": f"{info['type']} during startup: {info['message']}",
+                "line": info["line"],
+            },
+        )
         return
-    protocol.send_control(control, {"t": "ready", "kind": mounted.kind, "name": mounted.name,
-                                    "routes": mounted.routes})
+    protocol.send_control(control, {"t": "ready", "kind": mounted.kind, "name": mounted.name, "routes": mounted.routes})
     finished = loop.create_future()
     tasks: set[asyncio.Task[None]] = set()
 

@@ -157,7 +157,9 @@ class Exercise(_Section):
                     raise ValueError(f"key moment {moment.question!r} refers to step {n}, which does not exist")
         for variant in self.variants:
             if variant.fails_at > len(numbers):
-                raise ValueError(f"variant {variant.file} fails_at {variant.fails_at}, but there are {len(numbers)} steps")
+                raise ValueError(
+                    f"variant {variant.file} fails_at {variant.fails_at}, but there are {len(numbers)} steps"
+                )
         ids = [q.id for q in self.quiz]
         if len(set(ids)) != len(ids):
             raise ValueError(f"quiz question ids must be unique; got {ids}")

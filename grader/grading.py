@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import random
 import re
-import socket
 import time
 from collections.abc import Callable
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -57,15 +56,16 @@ def grade_source(
     limits = sandbox.limits
     size = len(code.encode("utf-8", errors="replace"))
     if size > limits.code_bytes:
-        return _error(exercise, submission, started,
-                      f"The submission is {size} bytes; the limit is {limits.code_bytes} bytes.")
+        return _error(
+            exercise, submission, started, f"The submission is {size} bytes; the limit is {limits.code_bytes} bytes."
+        )
     if "\x00" in code:
         return _error(exercise, submission, started, "The submission contains a NUL character; it is not Python text.")
     try:
         child = sandbox.spawn()
     except SandboxUnavailable:
         raise
-    except Exception as exc:  # noqa: BLE001 - a grader fault is a clear error, never a pass
+    except Exception as exc:
         return _error(exercise, submission, started, f"The grader could not start a sandbox: {exc}")
     output = ""
     try:
@@ -76,14 +76,18 @@ def grade_source(
             message = failure.message
             if "Uvicorn running on" in output:
                 # Tutorials end with uvicorn.run(app); at import time it serves forever instead of returning.
-                message = ("Your code started its own server with uvicorn.run(...) while loading, and that never "
-                           "returns. The grader runs your app itself: put the call under "
-                           "`if __name__ == \"__main__\":` (or remove it).")
+                message = (
+                    "Your code started its own server with uvicorn.run(...) while loading, and that never "
+                    "returns. The grader runs your app itself: put the call under "
+                    '`if __name__ == "__main__":` (or remove it).'
+                )
             return _error(exercise, submission, started, message, output)
         routes = ready.get("routes")
-        context = Context(routes=[str(r) for r in routes] if isinstance(routes, list) else [],
-                          kind=str(ready.get("kind", "")),
-                          describe_exit=functools.cache(lambda: _describe_exit(child)))
+        context = Context(
+            routes=[str(r) for r in routes] if isinstance(routes, list) else [],
+            kind=str(ready.get("kind", "")),
+            describe_exit=functools.cache(lambda: _describe_exit(child)),
+        )
         bridge = Bridge(child, limits.frame_bytes)
         deadline = time.monotonic() + limits.submission_timeout
         timeout = exercise.step_timeout or limits.step_timeout
@@ -96,9 +100,10 @@ def grade_source(
             replay = TraceRun(exercise, client, bridge, values, timeout, deadline, context).run()
             steps = _merge_replay(steps, replay, values, on_step)
         output = child.output(limits.output_bytes)
-    except Exception as exc:  # noqa: BLE001 - catch-all: a grader crash is a failed result, not a hang or pass
-        return _error(exercise, submission, started, f"The grader failed unexpectedly: {type(exc).__name__}: {exc}",
-                      output)
+    except Exception as exc:
+        return _error(
+            exercise, submission, started, f"The grader failed unexpectedly: {type(exc).__name__}: {exc}", output
+        )
     finally:
         # The verdict is known: kill the child's namespace and let the zygote reap it while the caller
         # goes on (the exit is recorded in ``sandbox.recent_exits`` when it arrives).
@@ -106,8 +111,9 @@ def grade_source(
     return _results(exercise, submission, steps, started, output)
 
 
-def grade_file(exercise: Exercise, path: Path, *, sandbox: Sandbox, seed: int | None = None,
-               on_step: StepCallback | None = None) -> Results:
+def grade_file(
+    exercise: Exercise, path: Path, *, sandbox: Sandbox, seed: int | None = None, on_step: StepCallback | None = None
+) -> Results:
     """Grade a file; an unreadable or non-UTF-8 file is a graded error, not an exception."""
     started = time.perf_counter()
     try:
@@ -115,8 +121,12 @@ def grade_file(exercise: Exercise, path: Path, *, sandbox: Sandbox, seed: int | 
     except OSError as exc:
         return _error(exercise, path.name, started, f"Cannot read {path}: {exc.strerror}.")
     if len(data) > sandbox.limits.code_bytes:
-        return _error(exercise, path.name, started,
-                      f"The submission is {len(data)} bytes; the limit is {sandbox.limits.code_bytes} bytes.")
+        return _error(
+            exercise,
+            path.name,
+            started,
+            f"The submission is {len(data)} bytes; the limit is {sandbox.limits.code_bytes} bytes.",
+        )
     try:
         code = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -127,12 +137,15 @@ def grade_file(exercise: Exercise, path: Path, *, sandbox: Sandbox, seed: int | 
 def _load(child: SandboxedChild, code: str, submission: str, exercise: Exercise, timeout: float) -> dict[str, object]:
     child.control.settimeout(timeout)
     try:
-        protocol.send_control(child.control, {"t": "load", "code": code, "filename": submission,
-                                              "path": exercise.endpoint.path})
+        protocol.send_control(
+            child.control, {"t": "load", "code": code, "filename": submission, "path": exercise.endpoint.path}
+        )
         reply, _ = protocol.recv_control(child.control)
-    except (socket.timeout, TimeoutError):
-        raise _LoadError(f"Your code did not finish loading within {timeout:g} s: is there an endless loop or a "
-                         "blocking call at the top level of the module?") from None
+    except TimeoutError:
+        raise _LoadError(
+            f"Your code did not finish loading within {timeout:g} s: is there an endless loop or a "
+            "blocking call at the top level of the module?"
+        ) from None
     except (OSError, protocol.ProtocolViolation):
         reply = None
     finally:
@@ -158,8 +171,9 @@ def _describe_exit(child: SandboxedChild) -> str:
         return "the sandboxed process stopped responding"
 
 
-def _merge_replay(steps: list[StepResult], replay: list[StepResult], values: dict[str, object],
-                  on_step: StepCallback | None) -> list[StepResult]:
+def _merge_replay(
+    steps: list[StepResult], replay: list[StepResult], values: dict[str, object], on_step: StepCallback | None
+) -> list[StepResult]:
     failed = next((s for s in replay if s.status is not StepStatus.PASSED), None)
     if failed is None:
         return steps
@@ -169,12 +183,21 @@ def _merge_replay(steps: list[StepResult], replay: list[StepResult], values: dic
         if step.n < failed.n:
             continue
         if step.n == failed.n:
-            result = step.model_copy(update={
-                "message": f"Replayed with different values ({shown}): {step.message} "
-                           "Does your endpoint use what it received, rather than a fixed reply?"})
+            result = step.model_copy(
+                update={
+                    "message": f"Replayed with different values ({shown}): {step.message} "
+                    "Does your endpoint use what it received, rather than a fixed reply?"
+                }
+            )
         else:
-            result = step.model_copy(update={"status": StepStatus.SKIPPED, "expected": "", "actual": "",
-                                             "message": "not run: an earlier step did not pass on the replay"})
+            result = step.model_copy(
+                update={
+                    "status": StepStatus.SKIPPED,
+                    "expected": "",
+                    "actual": "",
+                    "message": "not run: an earlier step did not pass on the replay",
+                }
+            )
         merged[index] = result
         if on_step is not None:
             on_step(result)
@@ -192,9 +215,17 @@ def _results(exercise: Exercise, submission: str, steps: list[StepResult], start
             failed = failed.model_copy(update={"message": f"{failed.message} {hint}"})
             steps = [failed if s.n == failed.n else s for s in steps]
         status, message = Status.FAILED, f"Step {failed.n} — {failed.title}: {failed.message}"
-    return Results(exercise=exercise.slug, submission=submission, status=status, score=float(passed),
-                   max_score=exercise.max_score, message=message, output=output,
-                   duration_ms=round((time.perf_counter() - started) * 1000, 2), steps=steps)
+    return Results(
+        exercise=exercise.slug,
+        submission=submission,
+        status=status,
+        score=float(passed),
+        max_score=exercise.max_score,
+        message=message,
+        output=output,
+        duration_ms=round((time.perf_counter() - started) * 1000, 2),
+        steps=steps,
+    )
 
 
 _UNAWAITED = re.compile(r"^[^\n]*?:(\d+): RuntimeWarning: coroutine '([\w.]+)' was never awaited", re.MULTILINE)
@@ -211,9 +242,20 @@ def _unawaited_hint(output: str) -> str:
 
 
 def _error(exercise: Exercise, submission: str, started: float, message: str, output: str = "") -> Results:
-    steps = [StepResult(n=row.n, title=row.action, status=StepStatus.SKIPPED,
-                        message="not run: the submission could not be loaded")
-             for row in exercise.execution_table]
-    return Results(exercise=exercise.slug, submission=submission, status=Status.ERROR, score=0.0,
-                   max_score=exercise.max_score, message=message, output=output,
-                   duration_ms=round((time.perf_counter() - started) * 1000, 2), steps=steps)
+    steps = [
+        StepResult(
+            n=row.n, title=row.action, status=StepStatus.SKIPPED, message="not run: the submission could not be loaded"
+        )
+        for row in exercise.execution_table
+    ]
+    return Results(
+        exercise=exercise.slug,
+        submission=submission,
+        status=Status.ERROR,
+        score=0.0,
+        max_score=exercise.max_score,
+        message=message,
+        output=output,
+        duration_ms=round((time.perf_counter() - started) * 1000, 2),
+        steps=steps,
+    )

@@ -103,7 +103,9 @@ def load_exercise(folder: Path | str) -> Exercise:
     except ValidationError as exc:
         raise ExerciseError(data_file, _describe(exc, data)) from exc
     if exercise.slug != folder.name:
-        raise ExerciseError(data_file, [f"field slug: {exercise.slug!r} does not match the folder name {folder.name!r}"])
+        raise ExerciseError(
+            data_file, [f"field slug: {exercise.slug!r} does not match the folder name {folder.name!r}"]
+        )
     missing = [
         name
         for name in [exercise.reference, *exercise.also_correct, *(v.file for v in exercise.variants)]

@@ -95,13 +95,17 @@ def mount(namespace: dict[str, Any], module_name: str, path: str) -> Mounted:
     classes = [
         (n, v)
         for n, v in values
-        if inspect.isclass(v) and issubclass(v, WebSocketEndpoint) and v is not WebSocketEndpoint
+        if inspect.isclass(v)
+        and issubclass(v, WebSocketEndpoint)
+        and v is not WebSocketEndpoint
         and v.__module__ == module_name
     ]
     if classes:
         name, cls = classes[-1]
         return Mounted(Starlette(routes=[WebSocketRoute(path, cls)]), "endpoint_class", name, [path])
-    functions = [(n, v) for n, v in values if _is_websocket_function(v) and getattr(v, "__module__", None) == module_name]
+    functions = [
+        (n, v) for n, v in values if _is_websocket_function(v) and getattr(v, "__module__", None) == module_name
+    ]
     functions.sort(key=lambda item: item[0] not in _ENDPOINT_NAMES)
     if functions:
         name, function = functions[0]

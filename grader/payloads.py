@@ -10,9 +10,32 @@ from typing import Any
 from grader.exercise import Payload
 
 _WORDS = (
-    "amber", "birch", "cobalt", "delta", "ember", "fjord", "garnet", "harbor", "indigo", "juniper",
-    "kestrel", "lagoon", "meadow", "nectar", "orbit", "pepper", "quartz", "raven", "saffron", "tundra",
-    "umber", "velvet", "willow", "xenon", "yonder", "zephyr",
+    "amber",
+    "birch",
+    "cobalt",
+    "delta",
+    "ember",
+    "fjord",
+    "garnet",
+    "harbor",
+    "indigo",
+    "juniper",
+    "kestrel",
+    "lagoon",
+    "meadow",
+    "nectar",
+    "orbit",
+    "pepper",
+    "quartz",
+    "raven",
+    "saffron",
+    "tundra",
+    "umber",
+    "velvet",
+    "willow",
+    "xenon",
+    "yonder",
+    "zephyr",
 )
 
 Values = dict[str, Any]

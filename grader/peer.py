@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import collections
+import contextlib
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -56,8 +57,14 @@ class Peer:
         self._ahead: collections.deque[Event] = collections.deque()
 
     def connect(
-        self, path: str, *, query: dict[str, str], headers: dict[str, str], cookies: dict[str, str],
-        subprotocols: list[str], timeout: float,
+        self,
+        path: str,
+        *,
+        query: dict[str, str],
+        headers: dict[str, str],
+        cookies: dict[str, str],
+        subprotocols: list[str],
+        timeout: float,
     ) -> Handshake:
         url = path + (("?" + urlencode(query)) if query else "")
         all_headers = dict(headers)
@@ -77,8 +84,11 @@ class Peer:
             self.handshake = Handshake("closed", code=exc.code, reason=exc.reason or "")
         else:
             accepted = record.accepted  # __enter__ also returns on a timeout marker
-            self.handshake = (Handshake("accepted", subprotocol=self.session.accepted_subprotocol) if accepted
-                              else Handshake("timeout"))
+            self.handshake = (
+                Handshake("accepted", subprotocol=self.session.accepted_subprotocol)
+                if accepted
+                else Handshake("timeout")
+            )
         record.disarm()
         return self.handshake
 
@@ -150,7 +160,5 @@ class Peer:
         session, self.session = self.session, None
         if session is None:
             return
-        try:
+        with contextlib.suppress(Exception):
             session.__exit__(None, None, None)
-        except Exception:  # noqa: BLE001 - the connection is being torn down anyway
-            pass

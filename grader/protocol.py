@@ -10,6 +10,7 @@ ASGI message against the few shapes a WebSocket app may send.
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import socket
@@ -64,10 +65,8 @@ def recv_control(sock: socket.socket, maxfds: int = 0) -> tuple[dict[str, Any] |
 
 
 def _close_quietly(fd: int) -> None:
-    try:
+    with contextlib.suppress(OSError):
         os.close(fd)
-    except OSError:
-        pass
 
 
 # -- connection frames -------------------------------------------------------------------------
@@ -145,7 +144,7 @@ def _headers(value: Any) -> list[tuple[bytes, bytes]]:
 
 
 def _optional(value: Any, kind: type, what: str) -> Any:
-    if value is not None and (not isinstance(value, kind) or isinstance(value, bool) and kind is int):
+    if value is not None and (not isinstance(value, kind) or (isinstance(value, bool) and kind is int)):
         raise ProtocolViolation(f"{what} must be {kind.__name__}, not {type(value).__name__} {repr(value)[:40]}")
     return value
 

@@ -47,8 +47,16 @@ class Context:
 
 
 class TraceRun:
-    def __init__(self, exercise: Exercise, client: TestClient, bridge: Bridge, values: Values, timeout: float,
-                 deadline: float, context: Context) -> None:
+    def __init__(
+        self,
+        exercise: Exercise,
+        client: TestClient,
+        bridge: Bridge,
+        values: Values,
+        timeout: float,
+        deadline: float,
+        context: Context,
+    ) -> None:
         self.exercise = exercise
         self.bridge = bridge
         self.values = values
@@ -70,8 +78,12 @@ class TraceRun:
         try:
             for row in self.exercise.execution_table:
                 if broken:
-                    result = StepResult(n=row.n, title=row.action, status=StepStatus.SKIPPED,
-                                        message="not run: an earlier step did not pass")
+                    result = StepResult(
+                        n=row.n,
+                        title=row.action,
+                        status=StepStatus.SKIPPED,
+                        message="not run: an earlier step did not pass",
+                    )
                 else:
                     result = self._run_row(row)
                     broken = result.status is not StepStatus.PASSED
@@ -90,21 +102,38 @@ class TraceRun:
         try:
             for action in row.check:
                 if time.monotonic() > self.deadline:
-                    raise StepFailure(StepStatus.TIMEOUT, "the whole trace to finish in time",
-                                      "the submission ran out of time",
-                                      "Your submission took longer than the grader allows for the whole trace.")
+                    raise StepFailure(
+                        StepStatus.TIMEOUT,
+                        "the whole trace to finish in time",
+                        "the submission ran out of time",
+                        "Your submission took longer than the grader allows for the whole trace.",
+                    )
                 expected, actual = self._perform(action)
                 if expected:
                     expected_parts.append(expected)
                 if actual:
                     actual_parts.append(actual)
         except StepFailure as failure:
-            return StepResult(n=row.n, title=row.action, status=failure.status, expected=failure.expected,
-                              actual=failure.actual, message=failure.message,
-                              duration_ms=_ms(started), variables=self._variables(row))
-        return StepResult(n=row.n, title=row.action, status=StepStatus.PASSED,
-                          expected="; ".join(expected_parts), actual="; ".join(actual_parts),
-                          message="", duration_ms=_ms(started), variables=self._variables(row, settle=True))
+            return StepResult(
+                n=row.n,
+                title=row.action,
+                status=failure.status,
+                expected=failure.expected,
+                actual=failure.actual,
+                message=failure.message,
+                duration_ms=_ms(started),
+                variables=self._variables(row),
+            )
+        return StepResult(
+            n=row.n,
+            title=row.action,
+            status=StepStatus.PASSED,
+            expected="; ".join(expected_parts),
+            actual="; ".join(actual_parts),
+            message="",
+            duration_ms=_ms(started),
+            variables=self._variables(row, settle=True),
+        )
 
     def _variables(self, row: TraceStep, *, settle: bool = False) -> dict[str, str]:
         """The learner's variables at the end of this row (display only: read after the verdict is decided).
@@ -146,13 +175,20 @@ class TraceRun:
 
     def _require_open(self, peer: Peer, doing: str) -> None:
         if peer.session is None or peer.handshake is None or peer.handshake.outcome != "accepted":
-            raise StepFailure(StepStatus.FAILED, f"an open connection to {doing}", "no open connection",
-                              f"{self._prefix(peer)}could not {doing}: the connection was never accepted.")
+            raise StepFailure(
+                StepStatus.FAILED,
+                f"an open connection to {doing}",
+                "no open connection",
+                f"{self._prefix(peer)}could not {doing}: the connection was never accepted.",
+            )
         if peer.closed_by_server:
-            raise StepFailure(StepStatus.FAILED, f"an open connection to {doing}",
-                              f"the connection was closed by your endpoint (code {peer._close_code()})",
-                              f"{self._prefix(peer) or 'The client '}could not {doing}: "
-                              f"your endpoint had already closed the connection{self._crash_note(peer)}.")
+            raise StepFailure(
+                StepStatus.FAILED,
+                f"an open connection to {doing}",
+                f"the connection was closed by your endpoint (code {peer._close_code()})",
+                f"{self._prefix(peer) or 'The client '}could not {doing}: "
+                f"your endpoint had already closed the connection{self._crash_note(peer)}.",
+            )
 
     def _crash_note(self, peer: Peer) -> str:
         record = peer.record
@@ -182,12 +218,20 @@ class TraceRun:
         expected = f"a WebSocket route at {path}"
         if record.route_known and record.route is None:
             found = ", ".join(self.context.routes) if self.context.routes else "no WebSocket route at all"
-            raise StepFailure(StepStatus.FAILED, expected, f"your app declares {found}",
-                              f"No WebSocket route of your app matches {path}. Your app declares {found}; "
-                              f"the lesson's endpoint is {self.exercise.endpoint.path}.")
+            raise StepFailure(
+                StepStatus.FAILED,
+                expected,
+                f"your app declares {found}",
+                f"No WebSocket route of your app matches {path}. Your app declares {found}; "
+                f"the lesson's endpoint is {self.exercise.endpoint.path}.",
+            )
         if not record.route_known and record.lost:
-            raise StepFailure(StepStatus.ERROR, expected, self.context.describe_exit(),
-                              f"The connection never reached your endpoint: {self.context.describe_exit()}.")
+            raise StepFailure(
+                StepStatus.ERROR,
+                expected,
+                self.context.describe_exit(),
+                f"The connection never reached your endpoint: {self.context.describe_exit()}.",
+            )
         return expected, f"the request reached your endpoint at {record.route or path}"
 
     def _handshake_actual(self, peer: Peer) -> str:
@@ -197,7 +241,8 @@ class TraceRun:
             return "no connection was attempted"
         if handshake.outcome == "accepted":
             return "the connection was accepted" + (
-                f" with subprotocol {handshake.subprotocol!r}" if handshake.subprotocol else "")
+                f" with subprotocol {handshake.subprotocol!r}" if handshake.subprotocol else ""
+            )
         if handshake.outcome == "denied":
             return f"an HTTP {handshake.status} response instead of a WebSocket"
         if handshake.outcome == "timeout":
@@ -218,31 +263,48 @@ class TraceRun:
 
     def _do_expect_accept(self, action: checks.ExpectAccept, peer: Peer) -> tuple[str, str]:
         expected = "the connection to be accepted" + (
-            f" with subprotocol {action.subprotocol!r}" if action.subprotocol else "")
+            f" with subprotocol {action.subprotocol!r}" if action.subprotocol else ""
+        )
         actual = self._handshake_actual(peer)
         handshake = peer.handshake
         if handshake is None or handshake.outcome != "accepted":
-            status = StepStatus.TIMEOUT if handshake is not None and handshake.outcome == "timeout" else StepStatus.FAILED
-            hint = " Call `await websocket.accept()` before receiving or sending." if (
-                handshake is not None and handshake.outcome in ("closed", "timeout")) else ""
+            status = (
+                StepStatus.TIMEOUT if handshake is not None and handshake.outcome == "timeout" else StepStatus.FAILED
+            )
+            hint = (
+                " Call `await websocket.accept()` before receiving or sending."
+                if (handshake is not None and handshake.outcome in ("closed", "timeout"))
+                else ""
+            )
             record = peer.record
             if handshake is not None and handshake.outcome == "closed" and _validation_refusal(handshake.reason):
                 hint = " Check the types you declared for the path and query parameters."
-            elif (handshake is not None and handshake.outcome == "closed" and record is not None
-                  and not (record.error or record.violation or record.lost or record.synthetic_close)):
+            elif (
+                handshake is not None
+                and handshake.outcome == "closed"
+                and record is not None
+                and not (record.error or record.violation or record.lost or record.synthetic_close)
+            ):
                 # It closed on purpose: the question is why this client was refused, not how to accept.
                 hint = " Your endpoint (or a dependency) refused this client: check the condition that closes it."
-            raise StepFailure(status, expected, actual,
-                              f"{self._prefix(peer)}Expected the connection to be accepted; {actual}.{hint}")
+            raise StepFailure(
+                status, expected, actual, f"{self._prefix(peer)}Expected the connection to be accepted; {actual}.{hint}"
+            )
         if action.subprotocol is not None and handshake.subprotocol != render(action.subprotocol, self.values):
             got = repr(handshake.subprotocol) if handshake.subprotocol else "no subprotocol"
             offered = self.offered.get(peer.name, [])
-            hint = (f" The client offered {', '.join(map(repr, offered))}: a server must choose one of those, "
-                    "and a browser drops the connection when it does not."
-                    if handshake.subprotocol and offered and handshake.subprotocol not in offered else "")
-            raise StepFailure(StepStatus.FAILED, expected, actual,
-                              f"Expected the server to choose subprotocol {action.subprotocol!r}, but it chose {got}."
-                              + hint)
+            hint = (
+                f" The client offered {', '.join(map(repr, offered))}: a server must choose one of those, "
+                "and a browser drops the connection when it does not."
+                if handshake.subprotocol and offered and handshake.subprotocol not in offered
+                else ""
+            )
+            raise StepFailure(
+                StepStatus.FAILED,
+                expected,
+                actual,
+                f"Expected the server to choose subprotocol {action.subprotocol!r}, but it chose {got}." + hint,
+            )
         return expected, actual
 
     def _do_expect_close(self, action: checks.ExpectClose, peer: Peer) -> tuple[str, str]:
@@ -257,27 +319,44 @@ class TraceRun:
         handshake = peer.handshake
         if handshake is not None and handshake.outcome != "accepted" and action.before_accept is not False:
             if handshake.outcome != "closed":
-                hint = (" An HTTPException answers the handshake with an HTTP response; raise "
-                        "`WebSocketException(code=...)` (or call `websocket.close(code=...)`) to close it with a code."
-                        if handshake.outcome == "denied" and action.code is not None else "")
-                raise StepFailure(StepStatus.TIMEOUT if handshake.outcome == "timeout" else StepStatus.FAILED,
-                                  expected, self._handshake_actual(peer),
-                                  f"Expected the connection to be closed{when}; {self._handshake_actual(peer)}.{hint}")
+                hint = (
+                    " An HTTPException answers the handshake with an HTTP response; raise "
+                    "`WebSocketException(code=...)` (or call `websocket.close(code=...)`) to close it with a code."
+                    if handshake.outcome == "denied" and action.code is not None
+                    else ""
+                )
+                raise StepFailure(
+                    StepStatus.TIMEOUT if handshake.outcome == "timeout" else StepStatus.FAILED,
+                    expected,
+                    self._handshake_actual(peer),
+                    f"Expected the connection to be closed{when}; {self._handshake_actual(peer)}.{hint}",
+                )
             code, got_reason = handshake.code, handshake.reason
         elif action.before_accept:
-            raise StepFailure(StepStatus.FAILED, expected, self._handshake_actual(peer),
-                              f"Expected the connection to be refused with a close{when}, "
-                              f"but {self._handshake_actual(peer)}.")
+            raise StepFailure(
+                StepStatus.FAILED,
+                expected,
+                self._handshake_actual(peer),
+                f"Expected the connection to be refused with a close{when}, but {self._handshake_actual(peer)}.",
+            )
         else:
             event = peer.next_non_wait(self._step_timeout())
             if event.kind == "timeout":
-                raise StepFailure(StepStatus.TIMEOUT, expected, f"nothing within {self.timeout:g} s",
-                                  f"{self._prefix(peer)}Expected the server to close the connection, "
-                                  f"but nothing happened within {self.timeout:g} s.")
+                raise StepFailure(
+                    StepStatus.TIMEOUT,
+                    expected,
+                    f"nothing within {self.timeout:g} s",
+                    f"{self._prefix(peer)}Expected the server to close the connection, "
+                    f"but nothing happened within {self.timeout:g} s.",
+                )
             if event.kind == "message":
-                raise StepFailure(StepStatus.FAILED, expected, _describe_message(event.message),
-                                  f"{self._prefix(peer)}Expected the server to close the connection, "
-                                  f"but it sent {_describe_message(event.message)}.")
+                raise StepFailure(
+                    StepStatus.FAILED,
+                    expected,
+                    _describe_message(event.message),
+                    f"{self._prefix(peer)}Expected the server to close the connection, "
+                    f"but it sent {_describe_message(event.message)}.",
+                )
             code, got_reason = event.code, event.reason
         actual = f"closed with code {code}" + (f" and reason {got_reason!r}" if got_reason else "")
         problems = []
@@ -285,29 +364,39 @@ class TraceRun:
             problems.append(f"the close code was {code}, not {action.code}")
         if reason is not None and got_reason != reason:
             problems.append(f"the reason was {got_reason!r}, not {reason!r}")
-        if action.reason_pattern is not None and not re.search(render_pattern(action.reason_pattern, self.values),
-                                                               got_reason):
+        if action.reason_pattern is not None and not re.search(
+            render_pattern(action.reason_pattern, self.values), got_reason
+        ):
             problems.append(f"the reason {got_reason!r} does not match {action.reason_pattern!r}")
         self._settle(peer)
         if problems:
             crash = self._crash_note(peer)
-            hint = (" WebSocketDisconnect is what receiving raises when the client leaves; to close from the "
-                    "server, call `await websocket.close(code=..., reason=...)`."
-                    if peer.record is not None and (peer.record.error or {}).get("type") == "WebSocketDisconnect"
-                    else "")
-            raise StepFailure(StepStatus.FAILED, expected, actual + (f" ({crash.strip()})" if crash else ""),
-                              f"{self._prefix(peer)}The connection closed{crash}, but " + "; ".join(problems)
-                              + f".{hint}")
+            hint = (
+                " WebSocketDisconnect is what receiving raises when the client leaves; to close from the "
+                "server, call `await websocket.close(code=..., reason=...)`."
+                if peer.record is not None and (peer.record.error or {}).get("type") == "WebSocketDisconnect"
+                else ""
+            )
+            raise StepFailure(
+                StepStatus.FAILED,
+                expected,
+                actual + (f" ({crash.strip()})" if crash else ""),
+                f"{self._prefix(peer)}The connection closed{crash}, but " + "; ".join(problems) + f".{hint}",
+            )
         record = peer.record
         if record is not None and record.error and handshake is not None and handshake.outcome == "closed":
             # The client was refused as expected, but the endpoint ran on past the refusal: its body ran
             # without credentials, which a guard is there to prevent. (After accepting, a later row checks
             # that the run ends cleanly.)
             error = _describe_error(record.error)
-            raise StepFailure(StepStatus.FAILED, expected, f"{actual}, then your endpoint raised {error}",
-                              f"{self._prefix(peer)}The connection closed as expected, but your endpoint kept "
-                              f"running and then raised {error}. Stop right after closing: return after "
-                              "`await websocket.close(...)`, or raise `WebSocketException(code=...)` from a dependency.")
+            raise StepFailure(
+                StepStatus.FAILED,
+                expected,
+                f"{actual}, then your endpoint raised {error}",
+                f"{self._prefix(peer)}The connection closed as expected, but your endpoint kept "
+                f"running and then raised {error}. Stop right after closing: return after "
+                "`await websocket.close(...)`, or raise `WebSocketException(code=...)` from a dependency.",
+            )
         return expected, actual
 
     def _do_expect_denial(self, action: checks.ExpectDenial, peer: Peer) -> tuple[str, str]:
@@ -315,15 +404,27 @@ class TraceRun:
         handshake = peer.handshake
         actual = self._handshake_actual(peer)
         if handshake is None or handshake.outcome != "denied":
-            raise StepFailure(StepStatus.FAILED, expected, actual,
-                              f"Expected the handshake to be denied with HTTP {action.status}; {actual}.")
+            raise StepFailure(
+                StepStatus.FAILED,
+                expected,
+                actual,
+                f"Expected the handshake to be denied with HTTP {action.status}; {actual}.",
+            )
         if handshake.status != action.status:
-            raise StepFailure(StepStatus.FAILED, expected, actual,
-                              f"Expected HTTP status {action.status}, but your endpoint answered {handshake.status}.")
+            raise StepFailure(
+                StepStatus.FAILED,
+                expected,
+                actual,
+                f"Expected HTTP status {action.status}, but your endpoint answered {handshake.status}.",
+            )
         body = handshake.body.decode("utf-8", errors="replace")
         if action.body_pattern is not None and not re.search(render_pattern(action.body_pattern, self.values), body):
-            raise StepFailure(StepStatus.FAILED, expected, f"{actual} with body {show(body)}",
-                              f"The denial's body {show(body)} does not match {action.body_pattern!r}.")
+            raise StepFailure(
+                StepStatus.FAILED,
+                expected,
+                f"{actual} with body {show(body)}",
+                f"The denial's body {show(body)} does not match {action.body_pattern!r}.",
+            )
         return expected, actual
 
     def _do_expect_waiting(self, action: checks.ExpectWaiting, peer: Peer) -> tuple[str, str]:
@@ -336,16 +437,28 @@ class TraceRun:
                     return expected, "your endpoint is waiting for the client's message"
                 continue
             if event.kind == "message":
-                raise StepFailure(StepStatus.FAILED, expected, f"your endpoint sent {_describe_message(event.message)}",
-                                  f"{self._prefix(peer)}Expected the server to wait for the client to speak "
-                                  f"first, but it sent {_describe_message(event.message)} before receiving anything.")
+                raise StepFailure(
+                    StepStatus.FAILED,
+                    expected,
+                    f"your endpoint sent {_describe_message(event.message)}",
+                    f"{self._prefix(peer)}Expected the server to wait for the client to speak "
+                    f"first, but it sent {_describe_message(event.message)} before receiving anything.",
+                )
             if event.kind == "close":
                 peer.push_back(event)
-                raise StepFailure(StepStatus.FAILED, expected, self._close_actual(peer, event),
-                                  f"Expected the server to wait for a message, but {self._close_actual(peer, event)}.")
-            raise StepFailure(StepStatus.TIMEOUT, expected, f"neither waiting nor sending after {self.timeout:g} s",
-                              f"Expected the server to wait for a message with `await websocket.receive_text()`, but "
-                              f"after {self.timeout:g} s it was still busy (is something blocking, like time.sleep?).")
+                raise StepFailure(
+                    StepStatus.FAILED,
+                    expected,
+                    self._close_actual(peer, event),
+                    f"Expected the server to wait for a message, but {self._close_actual(peer, event)}.",
+                )
+            raise StepFailure(
+                StepStatus.TIMEOUT,
+                expected,
+                f"neither waiting nor sending after {self.timeout:g} s",
+                f"Expected the server to wait for a message with `await websocket.receive_text()`, but "
+                f"after {self.timeout:g} s it was still busy (is something blocking, like time.sleep?).",
+            )
 
     def _do_expect_handled(self, action: checks.ExpectHandled, peer: Peer) -> tuple[str, str]:
         expected = "the server to handle the message without crashing or hanging"
@@ -364,13 +477,20 @@ class TraceRun:
                 self._settle(peer)
                 record = peer.record
                 if record is not None and (record.error or record.violation or record.lost):
-                    raise StepFailure(StepStatus.ERROR if record.lost else StepStatus.FAILED, expected,
-                                      self._close_actual(peer, event),
-                                      f"Your endpoint crashed while handling the message: {self._close_actual(peer, event)}.")
+                    raise StepFailure(
+                        StepStatus.ERROR if record.lost else StepStatus.FAILED,
+                        expected,
+                        self._close_actual(peer, event),
+                        f"Your endpoint crashed while handling the message: {self._close_actual(peer, event)}.",
+                    )
                 return expected, self._close_actual(peer, event)
-            raise StepFailure(StepStatus.TIMEOUT, expected, f"still busy after {self.timeout:g} s",
-                              f"Your endpoint was still busy with the message after {self.timeout:g} s: something "
-                              f"blocks or loops forever (a blocking call such as time.sleep stops the whole server).")
+            raise StepFailure(
+                StepStatus.TIMEOUT,
+                expected,
+                f"still busy after {self.timeout:g} s",
+                f"Your endpoint was still busy with the message after {self.timeout:g} s: something "
+                f"blocks or loops forever (a blocking call such as time.sleep stops the whole server).",
+            )
 
     def _do_send_text(self, action: checks.SendText, peer: Peer) -> tuple[str, str]:
         text = render(action.text, self.values)
@@ -384,7 +504,8 @@ class TraceRun:
         value = render_json(action.json_, self.values)
         text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
         message: dict[str, Any] = (
-            {"type": "websocket.receive", "text": text} if action.mode == "text"
+            {"type": "websocket.receive", "text": text}
+            if action.mode == "text"
             else {"type": "websocket.receive", "bytes": text.encode()}
         )
         return self._send(peer, message, f"the JSON message {show(value)}")
@@ -398,21 +519,36 @@ class TraceRun:
         self._require_open_or_pending(peer, expected)
         event = peer.next_non_wait(self._step_timeout())
         if event.kind == "timeout":
-            waiting = (" Your endpoint is waiting for another message instead of answering."
-                       if peer.idle and not self.many_clients else "")
-            raise StepFailure(StepStatus.TIMEOUT, expected, f"nothing within {self.timeout:g} s",
-                              f"{self._prefix(peer)}Expected {expected}, but received nothing "
-                              f"within {self.timeout:g} s.{waiting}{self._crashes_elsewhere(peer)}")
+            waiting = (
+                " Your endpoint is waiting for another message instead of answering."
+                if peer.idle and not self.many_clients
+                else ""
+            )
+            raise StepFailure(
+                StepStatus.TIMEOUT,
+                expected,
+                f"nothing within {self.timeout:g} s",
+                f"{self._prefix(peer)}Expected {expected}, but received nothing "
+                f"within {self.timeout:g} s.{waiting}{self._crashes_elsewhere(peer)}",
+            )
         if event.kind == "close":
             peer.push_back(event)
-            raise StepFailure(StepStatus.FAILED, expected, self._close_actual(peer, event),
-                              f"{self._prefix(peer)}Expected {expected}, but {self._close_actual(peer, event)}.")
+            raise StepFailure(
+                StepStatus.FAILED,
+                expected,
+                self._close_actual(peer, event),
+                f"{self._prefix(peer)}Expected {expected}, but {self._close_actual(peer, event)}.",
+            )
         return event
 
     def _require_open_or_pending(self, peer: Peer, expected: str) -> None:
         if peer.session is None or peer.handshake is None or peer.handshake.outcome != "accepted":
-            raise StepFailure(StepStatus.FAILED, expected, "no open connection",
-                              f"{self._prefix(peer)}Expected {expected}, but the connection was never accepted.")
+            raise StepFailure(
+                StepStatus.FAILED,
+                expected,
+                "no open connection",
+                f"{self._prefix(peer)}Expected {expected}, but the connection was never accepted.",
+            )
 
     def _prefix(self, peer: Peer) -> str:
         return f"Client {peer.name}: " if self._named(peer) else ""
@@ -420,8 +556,11 @@ class TraceRun:
     def _crashes_elsewhere(self, peer: Peer) -> str:
         """Why a message may never come: with several clients, the endpoint run that should have sent it
         (another client's) may have crashed, and that is the news the learner needs."""
-        errors = [(other.name, other.record.error) for other in self.peers.values()
-                  if other is not peer and other.record is not None and other.record.error]
+        errors = [
+            (other.name, other.record.error)
+            for other in self.peers.values()
+            if other is not peer and other.record is not None and other.record.error
+        ]
         if not errors:
             return ""
         crashes = [f"client {name}'s endpoint raised {_describe_error(error)}" for name, error in errors]
@@ -445,7 +584,8 @@ class TraceRun:
         if record is not None and record.synthetic_close:
             return "your endpoint returned and the connection closed"
         return f"your endpoint closed the connection (code {event.code}" + (
-            f", reason {event.reason!r})" if event.reason else ")")
+            f", reason {event.reason!r})" if event.reason else ")"
+        )
 
     def _do_expect_text(self, action: checks.ExpectText, peer: Peer) -> tuple[str, str]:
         if action.equals is not None:
@@ -462,14 +602,23 @@ class TraceRun:
         actual = _describe_message(message)
         text = message.get("text")
         if text is None:
-            raise StepFailure(StepStatus.FAILED, expected, actual,
-                              f"{self._prefix(peer)}Expected {expected}, but received {actual}. "
-                              "Use `send_text` for text messages.")
-        ok = (text == want if action.equals is not None else
-              want in text if action.contains is not None else re.fullmatch(want, text) is not None)
+            raise StepFailure(
+                StepStatus.FAILED,
+                expected,
+                actual,
+                f"{self._prefix(peer)}Expected {expected}, but received {actual}. Use `send_text` for text messages.",
+            )
+        ok = (
+            text == want
+            if action.equals is not None
+            else want in text
+            if action.contains is not None
+            else re.fullmatch(want, text) is not None
+        )
         if not ok:
-            raise StepFailure(StepStatus.FAILED, expected, actual,
-                              f"{self._prefix(peer)}Expected {expected}, but received {actual}.")
+            raise StepFailure(
+                StepStatus.FAILED, expected, actual, f"{self._prefix(peer)}Expected {expected}, but received {actual}."
+            )
         return expected, actual
 
     def _do_expect_bytes(self, action: checks.ExpectBytes, peer: Peer) -> tuple[str, str]:
@@ -480,14 +629,19 @@ class TraceRun:
         actual = _describe_message(message)
         if message.get("bytes") != want:
             hint = " Use `send_bytes` for binary messages." if message.get("text") is not None else ""
-            raise StepFailure(StepStatus.FAILED, expected, actual,
-                              f"{self._prefix(peer)}Expected {expected}, but received {actual}.{hint}")
+            raise StepFailure(
+                StepStatus.FAILED,
+                expected,
+                actual,
+                f"{self._prefix(peer)}Expected {expected}, but received {actual}.{hint}",
+            )
         return expected, actual
 
     def _do_expect_json(self, action: checks.ExpectJson, peer: Peer) -> tuple[str, str]:
         want = render_json(action.equals if action.equals is not None else action.subset, self.values)
-        expected = (f"the JSON message {show(want)}" if action.equals is not None
-                    else f"a JSON message with {show(want)}")
+        expected = (
+            f"the JSON message {show(want)}" if action.equals is not None else f"a JSON message with {show(want)}"
+        )
         event = self._next_reply(peer, expected)
         message = event.message or {}
         actual = _describe_message(message)
@@ -500,19 +654,29 @@ class TraceRun:
             value = _NOT_JSON
         if value is _NOT_JSON:
             if message.get("bytes") is not None and action.mode == "text":
-                why = (": a binary frame, where the lesson's JSON travels in text frames. Use `send_json(data)` "
-                       "without mode=\"binary\", or `send_text(json.dumps(data))`")
+                why = (
+                    ": a binary frame, where the lesson's JSON travels in text frames. Use `send_json(data)` "
+                    'without mode="binary", or `send_text(json.dumps(data))`'
+                )
             else:
                 why = ", which is not JSON text. Use `send_json`"
-            raise StepFailure(StepStatus.FAILED, expected, actual,
-                              f"{self._prefix(peer)}Expected {expected}, but received {actual}{why}.")
+            raise StepFailure(
+                StepStatus.FAILED,
+                expected,
+                actual,
+                f"{self._prefix(peer)}Expected {expected}, but received {actual}{why}.",
+            )
         if action.equals is not None:
             ok = value == want
         else:
             ok = isinstance(value, dict) and all(k in value and value[k] == v for k, v in want.items())
         if not ok:
-            raise StepFailure(StepStatus.FAILED, expected, f"the JSON message {show(value)}",
-                              f"{self._prefix(peer)}Expected {expected}, but received the JSON message {show(value)}.")
+            raise StepFailure(
+                StepStatus.FAILED,
+                expected,
+                f"the JSON message {show(value)}",
+                f"{self._prefix(peer)}Expected {expected}, but received the JSON message {show(value)}.",
+            )
         return expected, f"the JSON message {show(value)}"
 
     def _do_expect_no_message(self, action: checks.ExpectNoMessage, peer: Peer) -> tuple[str, str]:
@@ -522,10 +686,10 @@ class TraceRun:
         if event.kind == "timeout":
             return expected, "nothing arrived"
         peer.push_back(event)
-        actual = (_describe_message(event.message) if event.kind == "message"
-                  else self._close_actual(peer, event))
-        raise StepFailure(StepStatus.FAILED, expected, actual,
-                          f"{self._prefix(peer)}Expected no message here, but received {actual}.")
+        actual = _describe_message(event.message) if event.kind == "message" else self._close_actual(peer, event)
+        raise StepFailure(
+            StepStatus.FAILED, expected, actual, f"{self._prefix(peer)}Expected no message here, but received {actual}."
+        )
 
     def _do_close(self, action: checks.Close, peer: Peer) -> tuple[str, str]:
         self._require_open(peer, "close the connection")
@@ -538,28 +702,44 @@ class TraceRun:
         if record is None:
             raise StepFailure(StepStatus.FAILED, expected, "no connection", "There was no connection to finish.")
         if not record.done.wait(self._step_timeout()):
-            raise StepFailure(StepStatus.TIMEOUT, expected, f"still running after {self.timeout:g} s",
-                              f"Expected your endpoint to return after the client left, but it was still running "
-                              f"after {self.timeout:g} s. Stop the loop when the client disconnects.")
+            raise StepFailure(
+                StepStatus.TIMEOUT,
+                expected,
+                f"still running after {self.timeout:g} s",
+                f"Expected your endpoint to return after the client left, but it was still running "
+                f"after {self.timeout:g} s. Stop the loop when the client disconnects.",
+            )
         if record.error:
             error = _describe_error(record.error)
             hint = ""
             if peer.closed_by_server and peer.handshake is not None and peer.handshake.outcome == "accepted":
-                hint = (" Your endpoint closed the connection itself and then kept using it; return (or break "
-                        "out of the loop) right after `await websocket.close(...)`.")
+                hint = (
+                    " Your endpoint closed the connection itself and then kept using it; return (or break "
+                    "out of the loop) right after `await websocket.close(...)`."
+                )
             elif record.error.get("type") == "WebSocketDisconnect":
                 if not _sent_after_departure(record.error):
                     hint = " Wrap the loop in `try: ... except WebSocketDisconnect: ...` so the endpoint ends cleanly."
                 elif self.many_clients:
                     hint = _REMOVE_DEPARTED
                 else:
-                    hint = (" Once the client has disconnected, stop sending: let WebSocketDisconnect end the loop "
-                            "(a bare `except Exception:` catches it too).")
-            raise StepFailure(StepStatus.FAILED, expected, f"your endpoint raised {error}",
-                              f"Your endpoint did not finish cleanly: it raised {error}.{hint}")
+                    hint = (
+                        " Once the client has disconnected, stop sending: let WebSocketDisconnect end the loop "
+                        "(a bare `except Exception:` catches it too)."
+                    )
+            raise StepFailure(
+                StepStatus.FAILED,
+                expected,
+                f"your endpoint raised {error}",
+                f"Your endpoint did not finish cleanly: it raised {error}.{hint}",
+            )
         if record.violation or record.lost:
-            raise StepFailure(StepStatus.ERROR, expected, record.violation or self.context.describe_exit(),
-                              f"Your endpoint did not finish cleanly: {record.violation or self.context.describe_exit()}.")
+            raise StepFailure(
+                StepStatus.ERROR,
+                expected,
+                record.violation or self.context.describe_exit(),
+                f"Your endpoint did not finish cleanly: {record.violation or self.context.describe_exit()}.",
+            )
         return expected, "your endpoint returned cleanly"
 
     def _do_expect_open_or_closed(self, action: checks.ExpectOpenOrClosed, peer: Peer) -> tuple[str, str]:
@@ -585,8 +765,9 @@ class TraceRun:
 
 
 _NOT_JSON = object()
-_REMOVE_DEPARTED = (" Remove a connection from your list as soon as its client disconnects, before sending to "
-                    "the others.")
+_REMOVE_DEPARTED = (
+    " Remove a connection from your list as soon as its client disconnects, before sending to the others."
+)
 
 
 def _sent_after_departure(error: dict[str, Any]) -> bool:

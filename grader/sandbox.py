@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import collections
+import contextlib
 import itertools
-import secrets
 import os
+import secrets
 import socket
 import subprocess
-import tempfile
 import sys
+import tempfile
 import threading
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -44,8 +45,9 @@ class SandboxUnavailable(RuntimeError):
 class ChildExit:
     """How a sandboxed child ended."""
 
-    def __init__(self, code: int | None, signal: int | None, message: str = "",
-                 peak_rss_kb: int = 0, cpu_s: float = 0.0) -> None:
+    def __init__(
+        self, code: int | None, signal: int | None, message: str = "", peak_rss_kb: int = 0, cpu_s: float = 0.0
+    ) -> None:
         self.code = code
         self.signal = signal
         self.message = message
@@ -62,8 +64,11 @@ class ChildExit:
                 name = signals.Signals(self.signal).name
             except ValueError:
                 name = f"signal {self.signal}"
-            hints = {"SIGKILL": " (killed: a limit was reached or the grader stopped it)",
-                     "SIGSEGV": " (a crash inside the interpreter)", "SIGXCPU": " (CPU time limit)"}
+            hints = {
+                "SIGKILL": " (killed: a limit was reached or the grader stopped it)",
+                "SIGSEGV": " (a crash inside the interpreter)",
+                "SIGXCPU": " (CPU time limit)",
+            }
             return f"the sandboxed process was ended by {name}{hints.get(name, '')}"
         return f"the sandboxed process exited with status {self.code}"
 
@@ -94,10 +99,9 @@ class SandboxedChild:
         return text
 
     def kill(self) -> None:
-        try:
+        # The zygote may be gone, and every child died with it.
+        with contextlib.suppress(OSError, RuntimeError):
             self.sandbox._send({"op": "kill", "job": self.job})
-        except (OSError, RuntimeError):
-            pass  # the zygote is gone, and every child died with it
 
     def close(self, wait: float = 5.0) -> ChildExit | None:
         """Kill the child and everything it started; wait for the zygote to confirm."""
@@ -204,10 +208,8 @@ class Sandbox:
             if process.stderr:
                 process.stderr.close()
         if self._root_dir is not None:
-            try:
+            with contextlib.suppress(OSError):
                 os.rmdir(self._root_dir)
-            except OSError:
-                pass
             self._root_dir = None
 
     def __enter__(self) -> Sandbox:
@@ -230,8 +232,13 @@ class Sandbox:
             if message.get("op") == "spawned" and len(fds) == 2:
                 self._future(self._spawned, job).set_result((int(message["pid"]), fds))
             elif message.get("op") == "exited":
-                exit_ = ChildExit(message.get("code"), message.get("signal"), message.get("message") or "",
-                                  int(message.get("peak_rss_kb") or 0), float(message.get("cpu_s") or 0.0))
+                exit_ = ChildExit(
+                    message.get("code"),
+                    message.get("signal"),
+                    message.get("message") or "",
+                    int(message.get("peak_rss_kb") or 0),
+                    float(message.get("cpu_s") or 0.0),
+                )
                 self._resolve_exit(job, exit_)
                 spawned = self._spawned.pop(job, None)
                 if spawned is not None and not spawned.done():

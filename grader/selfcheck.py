@@ -88,7 +88,7 @@ def check_exercise(
     files = [exercise.folder / name for name, _ in expectations]
     graded = grade_paths(exercise, files, sandbox=sandbox, jobs=jobs, seed=seed, on_result=on_solution)
     report = ExerciseCheck(name=exercise.slug, exercise=exercise)
-    for (name, fails_at), results in zip(expectations, graded):
+    for (name, fails_at), results in zip(expectations, graded, strict=False):
         results = results.model_copy(update={"submission": name})
         report.solutions.append(SolutionCheck(name, fails_at, results, _judge(exercise, fails_at, results)))
     return report
@@ -129,7 +129,9 @@ def load_for_check(names: Sequence[str], root: Path | str | None = None) -> list
         if check.exercise is not None:
             for slug in check.exercise.builds_on:
                 if slug not in known:
-                    check.problems.append(f"{check.exercise.folder / DATA_FILE}: field builds_on: unknown exercise {slug!r}")
+                    check.problems.append(
+                        f"{check.exercise.folder / DATA_FILE}: field builds_on: unknown exercise {slug!r}"
+                    )
     return checks
 
 
@@ -154,4 +156,3 @@ def run_checks(
 
 def solution_count(checks: Sequence[ExerciseCheck]) -> int:
     return sum(1 + len(c.exercise.also_correct) + len(c.exercise.variants) for c in checks if c.exercise)
-

@@ -33,8 +33,12 @@ _type_name = type.__dict__["__name__"].__get__
 _type_namespace = type.__dict__["__dict__"].__get__
 _type_mro = type.__dict__["__mro__"].__get__
 _exception_args = BaseException.__dict__["args"].__get__
-_STATE_WORDS = {WebSocketState.CONNECTING: "connecting", WebSocketState.CONNECTED: "connected",
-                WebSocketState.DISCONNECTED: "closed", WebSocketState.RESPONSE: "denied"}
+_STATE_WORDS = {
+    WebSocketState.CONNECTING: "connecting",
+    WebSocketState.CONNECTED: "connected",
+    WebSocketState.DISCONNECTED: "closed",
+    WebSocketState.RESPONSE: "denied",
+}
 
 
 def frames_on_stack(filename: str, frame: types.FrameType | None) -> list[types.FrameType]:
@@ -107,8 +111,11 @@ def _render(value: Any, depth: int) -> str:
     if issubclass(kind, str):
         return str.__repr__(str.__getitem__(value, slice(0, MAX_TEXT)))
     if issubclass(kind, (bytes, bytearray)):
-        head = (bytes.__getitem__(value, slice(0, MAX_TEXT)) if issubclass(kind, bytes)
-                else bytes(bytearray.__getitem__(value, slice(0, MAX_TEXT))))
+        head = (
+            bytes.__getitem__(value, slice(0, MAX_TEXT))
+            if issubclass(kind, bytes)
+            else bytes(bytearray.__getitem__(value, slice(0, MAX_TEXT)))
+        )
         return repr(head) if kind is bytes else f"{_type_name(kind)}({head!r})"
     if depth >= _MAX_DEPTH:
         return "…"
@@ -126,8 +133,11 @@ def _render(value: Any, depth: int) -> str:
             return _named(kind, base, opening + body + closing)
     if issubclass(kind, BaseException):
         fields = _attributes(value)
-        inside = (_join(f"{k}={_render(v, depth + 1)}" for k, v in fields.items() if type(k) is str) if fields
-                  else _join(_render(a, depth + 1) for a in _exception_args(value)))
+        inside = (
+            _join(f"{k}={_render(v, depth + 1)}" for k, v in fields.items() if type(k) is str)
+            if fields
+            else _join(_render(a, depth + 1) for a in _exception_args(value))
+        )
         return f"{_type_name(kind)}({inside})"
     if issubclass(kind, _NOT_SHOWN):
         return f"<{_type_name(kind)}>"
@@ -135,15 +145,25 @@ def _render(value: Any, depth: int) -> str:
     if not fields:
         return f"<{_type_name(kind)} object>"
     hidden = _ENDPOINT_FIELDS if issubclass(kind, WebSocketEndpoint) else ()
-    return f"{_type_name(kind)}(" + _join(f"{k}={_render(v, depth + 1)}" for k, v in fields.items()
-                                          if type(k) is str and not k.startswith("_") and k not in hidden) + ")"
+    return (
+        f"{_type_name(kind)}("
+        + _join(
+            f"{k}={_render(v, depth + 1)}"
+            for k, v in fields.items()
+            if type(k) is str and not k.startswith("_") and k not in hidden
+        )
+        + ")"
+    )
 
 
 _ENDPOINT_FIELDS = ("scope", "receive", "send")  # what Starlette stores on a class endpoint: not the learner's
 
 
 _SEQUENCES: list[tuple[type[Any], str, str]] = [
-    (list, "[", "]"), (tuple, "(", ")"), (set, "{", "}"), (frozenset, "frozenset({", "})"),
+    (list, "[", "]"),
+    (tuple, "(", ")"),
+    (set, "{", "}"),
+    (frozenset, "frozenset({", "})"),
     (collections.deque, "deque([", "])"),
 ]
 

@@ -14,6 +14,7 @@ expected answers: the trusted side keeps them and only sends client messages.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 import resource
@@ -21,7 +22,6 @@ import selectors
 import signal
 import socket
 import sys
-from pathlib import Path
 from typing import Any
 
 from grader import _linux, _seccomp, protocol
@@ -46,14 +46,14 @@ def _warm_imports() -> None:
     import typing  # noqa: F401
 
     import anyio._backends._asyncio  # noqa: F401
-    import fastapi  # noqa: F401
-    import fastapi.routing  # noqa: F401
+    import fastapi
+    import fastapi.routing
     import fastapi.websockets  # noqa: F401
     import pydantic  # noqa: F401
-    import starlette.applications  # noqa: F401
-    import starlette.endpoints  # noqa: F401
-    import starlette.responses  # noqa: F401
-    import starlette.routing  # noqa: F401
+    import starlette.applications
+    import starlette.endpoints
+    import starlette.responses
+    import starlette.routing
     import starlette.websockets  # noqa: F401
 
     import grader.child
@@ -129,8 +129,9 @@ def _bind_read_only(source: str, target: str) -> None:
 def _private_tmp(size_kb: int, keep: list[str]) -> None:
     """A fresh /tmp for this job, with the read-only project paths that live under /tmp still in view."""
     held = [(path, os.open(path, os.O_PATH | os.O_DIRECTORY)) for path in keep]
-    _linux.mount("tmpfs", "/tmp", "tmpfs", _linux.MS_NOSUID | _linux.MS_NODEV,
-                 f"size={size_kb}k,nr_inodes=512,mode=1777")
+    _linux.mount(
+        "tmpfs", "/tmp", "tmpfs", _linux.MS_NOSUID | _linux.MS_NODEV, f"size={size_kb}k,nr_inodes=512,mode=1777"
+    )
     for path, fd in held:
         os.makedirs(path, mode=0o755, exist_ok=True)
         _bind_read_only(f"/proc/self/fd/{fd}", path)
@@ -174,10 +175,8 @@ def _job_main(config: dict[str, Any], control_fd: int, output_fd: int, uid: int)
         keep = {0, 1, 2, control_fd}
         for fd in map(int, os.listdir("/proc/self/fd")):
             if fd not in keep:
-                try:
+                with contextlib.suppress(OSError):
                     os.close(fd)
-                except OSError:
-                    pass
         _set_limits(limits)
         if isolated:
             if os.getuid() == 0 and not config["userns"]:
@@ -191,9 +190,9 @@ def _job_main(config: dict[str, Any], control_fd: int, output_fd: int, uid: int)
             _seccomp.install()
         os.chdir("/tmp")
         os.environ.clear()
-        sys.stdout = open(1, "w", buffering=1, encoding="utf-8", errors="replace", closefd=False)
-        sys.stderr = open(2, "w", buffering=1, encoding="utf-8", errors="replace", closefd=False)
-        sys.stdin = open(0, encoding="utf-8", closefd=False)
+        sys.stdout = open(1, "w", buffering=1, encoding="utf-8", errors="replace", closefd=False)  # noqa: SIM115 (for the life of the child)
+        sys.stderr = open(2, "w", buffering=1, encoding="utf-8", errors="replace", closefd=False)  # noqa: SIM115
+        sys.stdin = open(0, encoding="utf-8", closefd=False)  # noqa: SIM115
         sys.argv = ["submission"]
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         signal.set_wakeup_fd(-1)
@@ -201,7 +200,7 @@ def _job_main(config: dict[str, Any], control_fd: int, output_fd: int, uid: int)
         from grader import child
 
         child.serve(socket.socket(fileno=control_fd))
-    except BaseException as exc:  # noqa: BLE001 - a job must never fall back into the zygote's loop
+    except BaseException as exc:
         note = f"[grader] sandbox setup failed: {type(exc).__name__}: {exc}\n".encode()
         for fd in (output_fd, 2):
             try:
@@ -237,10 +236,8 @@ class Zygote:
         self.idle_prefork = True
 
     def _discard(self, pid: int, ours: socket.socket, output_fd: int) -> None:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         ours.close()
         os.close(output_fd)  # reap() collects it; it has no job, so nothing is reported
 
@@ -288,8 +285,16 @@ class Zygote:
         if not self.ready:
             self.prefork()
         if not self.ready:
-            protocol.send_control(self.control, {"op": "exited", "job": job, "code": None, "signal": None,
-                                                 "message": "could not start the sandboxed process"})
+            protocol.send_control(
+                self.control,
+                {
+                    "op": "exited",
+                    "job": job,
+                    "code": None,
+                    "signal": None,
+                    "message": "could not start the sandboxed process",
+                },
+            )
             return
         pid, ours, output_fd = self.ready.pop(0)
         if self.idle_prefork and not _set_policy(pid, os.SCHED_OTHER):
@@ -332,18 +337,20 @@ class Zygote:
                 continue
             self.pids.pop(job, None)
             if not self.config["isolated"]:
-                try:
+                with contextlib.suppress(ProcessLookupError, PermissionError):
                     os.killpg(pid, signal.SIGKILL)
-                except (ProcessLookupError, PermissionError):
-                    pass
             code = os.waitstatus_to_exitcode(status)
-            protocol.send_control(self.control, {
-                "op": "exited", "job": job,
-                "code": code if code >= 0 else None,
-                "signal": -code if code < 0 else None,
-                "peak_rss_kb": usage.ru_maxrss,
-                "cpu_s": round(usage.ru_utime + usage.ru_stime, 4),
-            })
+            protocol.send_control(
+                self.control,
+                {
+                    "op": "exited",
+                    "job": job,
+                    "code": code if code >= 0 else None,
+                    "signal": -code if code < 0 else None,
+                    "peak_rss_kb": usage.ru_maxrss,
+                    "cpu_s": round(usage.ru_utime + usage.ru_stime, 4),
+                },
+            )
 
     def serve(self) -> None:
         wake_read, wake_write = os.pipe()
@@ -359,10 +366,8 @@ class Zygote:
         while True:
             for key, _ in selector.select():
                 if key.data == "wake":
-                    try:
+                    with contextlib.suppress(BlockingIOError):
                         os.read(wake_read, 4096)
-                    except BlockingIOError:
-                        pass
                     self.reap()
                     continue
                 message, _ = protocol.recv_control(self.control)
@@ -418,7 +423,7 @@ def main(control_fd: int) -> None:
         if config["isolated"]:
             config["tmp_binds"] = _build_root(config["root_dir"], config["project_dirs"], config["userns"])
         _linux.prctl(_linux.PR_SET_CHILD_SUBREAPER, 1)  # jobs outlive their middle parent; we reap them
-    except Exception as exc:  # noqa: BLE001 - reported to the grader, which refuses to run
+    except Exception as exc:
         protocol.send_control(control, {"op": "failed", "message": f"cannot set up the sandbox: {exc}"})
         os._exit(1)
     Zygote(control, config).serve()

@@ -74,16 +74,25 @@ class ActivityFeed:
                 changed.append(col(Submission.finished_at).is_not(None))
             if self._open:
                 changed.append(col(Submission.id).in_(list(self._open)))
-            rows = session.connection().execute(
-                sa_select(
-                    col(Submission.id), col(Submission.user_id), col(User.username), col(Submission.exercise_slug),
-                    col(Submission.status), col(Submission.score), col(Submission.max_score),
-                    col(Submission.finished_at),
+            rows = (
+                session.connection()
+                .execute(
+                    sa_select(
+                        col(Submission.id),
+                        col(Submission.user_id),
+                        col(User.username),
+                        col(Submission.exercise_slug),
+                        col(Submission.status),
+                        col(Submission.score),
+                        col(Submission.max_score),
+                        col(Submission.finished_at),
+                    )
+                    .join(User, col(User.id) == col(Submission.user_id))
+                    .where(or_(*changed))
+                    .order_by(col(Submission.id))
                 )
-                .join(User, col(User.id) == col(Submission.user_id))
-                .where(or_(*changed))
-                .order_by(col(Submission.id))
-            ).all()
+                .all()
+            )
             answers = session.exec(
                 select(QuizAnswer, User.username)
                 .join(User, col(User.id) == col(QuizAnswer.user_id))
@@ -103,14 +112,31 @@ class ActivityFeed:
             self._last_submission = max(self._last_submission, row_id)
             if finished_at is not None and (self._last_finished is None or finished_at > self._last_finished):
                 self._last_finished = finished_at
-            events.append(SubmissionEvent(id=row_id, user_id=user_id, username=username, exercise=slug,
-                                          status=status, score=score, max_score=max_score))
+            events.append(
+                SubmissionEvent(
+                    id=row_id,
+                    user_id=user_id,
+                    username=username,
+                    exercise=slug,
+                    status=status,
+                    score=score,
+                    max_score=max_score,
+                )
+            )
         for answer, username in answers:
             assert answer.id is not None
             self._last_answer = max(self._last_answer, answer.id)
-            events.append(QuizEvent(id=answer.id, user_id=answer.user_id, username=username,
-                                    exercise=answer.exercise_slug, question=answer.question_id,
-                                    choice=answer.choice, correct=answer.correct))
+            events.append(
+                QuizEvent(
+                    id=answer.id,
+                    user_id=answer.user_id,
+                    username=username,
+                    exercise=answer.exercise_slug,
+                    question=answer.question_id,
+                    choice=answer.choice,
+                    correct=answer.correct,
+                )
+            )
         if not events:
             return None
         return Activity(

@@ -147,7 +147,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         response = _describe_validation(exc)
         if request.url.path == auth.TOKEN_PATH and "json" in request.headers.get("content-type", ""):
             # The most common first mistake with an OAuth2-style token endpoint.
-            body = json.loads(response.body)
+            body = json.loads(bytes(response.body))
             body["message"] += "; this endpoint takes form fields (application/x-www-form-urlencoded), not JSON"
             response = JSONResponse(body, status_code=response.status_code)
         return response

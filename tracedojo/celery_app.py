@@ -62,7 +62,7 @@ class CeleryQueue:
     def enqueue(self, submission_id: int) -> None:
         try:
             self.celery.send_task(GRADE_TASK, args=[submission_id], queue=self.queue_name)
-        except Exception as exc:  # noqa: BLE001 - the row is stored: a worker's sweeper enqueues it once the broker is back
+        except Exception as exc:
             log.warning("submission %d stays queued: the broker is unreachable (%s)", submission_id, exc)
 
     def stop(self, timeout: float = 5.0) -> None:

@@ -21,13 +21,14 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from grader.batch import SubmissionPathError, expand_paths, grade_paths
 from grader.exercise import Exercise
 from grader.formats import Format, ResultsWriter
+from grader.formats.exercises import check_report, exercise_table
 from grader.loader import UnknownExercise, find_exercise
 from grader.results import Results
 from grader.sandbox import Sandbox, SandboxUnavailable
 from grader.selfcheck import load_for_check, run_checks, solution_count
-from grader.formats.exercises import check_report, exercise_table
 
 EXIT_OK, EXIT_NOT_PASSED, EXIT_USAGE = 0, 1, 2
+DEFAULT_JOBS = os.cpu_count() or 1
 GRADING_COMMANDS = ("grade", "check", "list")
 
 JobsOption = Annotated[
@@ -83,10 +84,12 @@ def _progress(total: int, label: str) -> Iterator[Callable[[Results], None] | No
 
 def grade(
     exercise: Annotated[str, typer.Argument(metavar="EXERCISE", help="Exercise slug or folder.")],
-    paths: Annotated[list[Path], typer.Argument(metavar="PATH", help="Submission files, or folders searched for .py files.")],
+    paths: Annotated[
+        list[Path], typer.Argument(metavar="PATH", help="Submission files, or folders searched for .py files.")
+    ],
     format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.TEXT,
     seed: SeedOption = None,
-    jobs: JobsOption = os.cpu_count() or 1,
+    jobs: JobsOption = DEFAULT_JOBS,
     no_sandbox: NoSandboxOption = False,
 ) -> None:
     """Grade one submission or many. Exit 0: all passed; 1: some did not pass; 2: usage error."""
@@ -104,9 +107,11 @@ def grade(
 
 
 def check(
-    exercises: Annotated[list[str] | None, typer.Argument(metavar="EXERCISE", help="Slugs or folders (default: every exercise).")] = None,
+    exercises: Annotated[
+        list[str] | None, typer.Argument(metavar="EXERCISE", help="Slugs or folders (default: every exercise).")
+    ] = None,
     seed: SeedOption = None,
-    jobs: JobsOption = os.cpu_count() or 1,
+    jobs: JobsOption = DEFAULT_JOBS,
     no_sandbox: NoSandboxOption = False,
 ) -> None:
     """Validate exercises: schema, correct solutions pass, each wrong variant fails at its step."""

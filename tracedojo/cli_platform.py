@@ -76,7 +76,9 @@ def worker(
     settings = _settings()
     console = Console(stderr=True, highlight=False)
     grading = GradingWorker(settings)
-    events = maybe_sanitize_url(settings.event_bus_url) if settings.event_bus_url else "none (live pages poll the database)"
+    events = (
+        maybe_sanitize_url(settings.event_bus_url) if settings.event_bus_url else "none (live pages poll the database)"
+    )
     console.print(
         f"tracedojo worker {grading.worker_id}: broker {maybe_sanitize_url(settings.broker_url)}, "
         f"queue {settings.celery_queue}, database {grading.engine.url}, live events {events}, "

@@ -74,9 +74,12 @@ def current_user(request: Request, session: SessionDep, platform: PlatformDep) -
             headers={"WWW-Authenticate": "Bearer"},
         )
     # A cookie is sent by the browser on its own, so changes made with one need the CSRF token too.
-    if via == "cookie" and request.method not in _SAFE_METHODS:
-        if not csrf_valid(request.session, request.headers.get(CSRF_HEADER)):
-            raise HTTPException(status.HTTP_403_FORBIDDEN, f"missing or wrong {CSRF_HEADER} header")
+    if (
+        via == "cookie"
+        and request.method not in _SAFE_METHODS
+        and not csrf_valid(request.session, request.headers.get(CSRF_HEADER))
+    ):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, f"missing or wrong {CSRF_HEADER} header")
     return user
 
 

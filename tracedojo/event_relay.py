@@ -62,8 +62,9 @@ class RedisEventPublisher:
         try:
             self._script(keys=keys, args=[json.dumps(event), self.history_seconds])
         except redis.RedisError as exc:
-            log.warning("live event of submission %d not published (%s); the result is in the database",
-                        submission_id, exc)
+            log.warning(
+                "live event of submission %d not published (%s); the result is in the database", submission_id, exc
+            )
 
     def close(self, submission_id: int) -> None:
         pass
@@ -125,8 +126,9 @@ class RedisRelayHub:
                     if self._relay(json.loads(payload), events, relayed):
                         return
             except (redis.RedisError, OSError) as exc:
-                log.warning("live events of submission %d: Redis unavailable (%s); watching the database",
-                            submission_id, exc)
+                log.warning(
+                    "live events of submission %d: Redis unavailable (%s); watching the database", submission_id, exc
+                )
                 if await self._relay_if_final(submission_id, events, relayed):
                     return
                 await asyncio.sleep(min(self.quiet_check, 2.0))

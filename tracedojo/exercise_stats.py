@@ -62,8 +62,9 @@ def exercise_stats(session: Session, *, exercise: Exercise) -> ExerciseStats:
     """Learners' work only: instructors trying an exercise out do not count."""
     learners = select(User.id).where(User.role == Role.LEARNER)
     submissions = session.exec(
-        select(Submission.user_id, Submission.status, Submission.steps)
-        .where(Submission.exercise_slug == exercise.slug, col(Submission.user_id).in_(learners))
+        select(Submission.user_id, Submission.status, Submission.steps).where(
+            Submission.exercise_slug == exercise.slug, col(Submission.user_id).in_(learners)
+        )
     ).all()
     failed_first: Counter[int] = Counter()
     who: dict[int, set[int]] = defaultdict(set)

@@ -65,8 +65,17 @@ def gradebook(session: Session, *, exercises: list[Exercise]) -> list[GradebookR
     """Every learner's row, by username; three queries whatever the class size."""
     learners = session.exec(select(User).where(User.role == Role.LEARNER).order_by(col(User.username))).all()
     cells = {
-        learner.id: {e.slug: GradeCell(quiz_size=len(e.quiz), max_score=e.max_score, quiz_score=0,
-                                       best_code_score=None, attempts=0, passed=False) for e in exercises}
+        learner.id: {
+            e.slug: GradeCell(
+                quiz_size=len(e.quiz),
+                max_score=e.max_score,
+                quiz_score=0,
+                best_code_score=None,
+                attempts=0,
+                passed=False,
+            )
+            for e in exercises
+        }
         for learner in learners
     }
     questions = {(e.slug, q.id) for e in exercises for q in e.quiz}
@@ -80,10 +89,19 @@ def gradebook(session: Session, *, exercises: list[Exercise]) -> list[GradebookR
         if key not in seen and (answer.exercise_slug, answer.question_id) in questions:
             seen.add(key)
             cell.quiz_score += answer.correct
-    rows = session.connection().execute(
-        sa_select(col(Submission.user_id), col(Submission.exercise_slug), col(Submission.status), col(Submission.score),
-               col(Submission.created_at)).order_by(col(Submission.id))
-    ).all()
+    rows = (
+        session.connection()
+        .execute(
+            sa_select(
+                col(Submission.user_id),
+                col(Submission.exercise_slug),
+                col(Submission.status),
+                col(Submission.score),
+                col(Submission.created_at),
+            ).order_by(col(Submission.id))
+        )
+        .all()
+    )
     for user_id, slug, status, score, created_at in rows:
         cell = cells.get(user_id, {}).get(slug)
         if cell is None:

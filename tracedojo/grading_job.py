@@ -145,9 +145,7 @@ class LeaseHeartbeat:
         self.held = held
         self.lease_seconds = lease_seconds
         self._stop = threading.Event()
-        self._thread = threading.Thread(
-            target=self._beat, name=f"lease-{held.submission_id}", daemon=True
-        )
+        self._thread = threading.Thread(target=self._beat, name=f"lease-{held.submission_id}", daemon=True)
 
     def __enter__(self) -> LeaseHeartbeat:
         self._thread.start()
@@ -162,7 +160,7 @@ class LeaseHeartbeat:
             try:
                 if not renew(self.engine, self.held, lease_seconds=self.lease_seconds):
                     return  # lost: the final write will be refused, nothing more to keep
-            except Exception as exc:  # noqa: BLE001 - the database is away; try again on the next beat
+            except Exception as exc:
                 log.warning("submission %d: could not renew its lease: %s", self.held.submission_id, exc)
 
 
@@ -238,9 +236,13 @@ def requeue_stale(engine: Engine, *, requeue_after: float, now: datetime | None 
     again = now + timedelta(seconds=requeue_after)
     requeued: list[int] = []
     with engine.begin() as connection:
-        candidates = connection.execute(
-            select(table.c.id).where(or_(stale_running, stale_queued)).order_by(table.c.id).limit(limit)
-        ).scalars().all()
+        candidates = (
+            connection.execute(
+                select(table.c.id).where(or_(stale_running, stale_queued)).order_by(table.c.id).limit(limit)
+            )
+            .scalars()
+            .all()
+        )
     for submission_id in candidates:
         with engine.begin() as connection:
             changed = connection.execute(

@@ -163,7 +163,9 @@ class Catalog:
             raise ExerciseError(current.folder / DATA_FILE, [f"slug: changed from {slug!r} to {fresh.slug!r}"])
         self._by_slug[slug] = fresh
         self._stamps[slug] = _stamp(fresh)
-        self.exercises = sorted((fresh if e.slug == slug else e for e in self.exercises), key=lambda e: (e.order, e.slug))
+        self.exercises = sorted(
+            (fresh if e.slug == slug else e for e in self.exercises), key=lambda e: (e.order, e.slug)
+        )
         return fresh
 
     def current(self, slug: str) -> Exercise | None:

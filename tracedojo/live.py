@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -47,10 +48,8 @@ class LiveHub:
             channel.history.append(event)
             subscribers = list(channel.subscribers)
         for subscriber in subscribers:
-            try:
+            with contextlib.suppress(RuntimeError):  # that subscriber's event loop has closed
                 subscriber.loop.call_soon_threadsafe(subscriber.queue.put_nowait, event)
-            except RuntimeError:  # that subscriber's event loop has closed
-                pass
 
     def close(self, submission_id: int) -> None:
         with self._lock:

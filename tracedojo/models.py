@@ -12,7 +12,6 @@ from pydantic import Field as PydanticField
 from sqlalchemy import JSON, Column, Integer, String, Text
 from sqlmodel import Field, SQLModel
 
-
 # Ids are INTEGER columns, 32 bits on PostgreSQL: a larger id in a URL is refused by name
 # instead of reaching the database (which would fail the query: a 500 there, a 404 on SQLite).
 MAX_ID = 2**31 - 1
@@ -52,7 +51,9 @@ class UserCreate(BaseModel):
     # Unknown fields are refused: a client sending {"role": "instructor"} should learn it had no effect.
     model_config = ConfigDict(extra="forbid")
 
-    username: str = PydanticField(description="3-32 letters, digits, '.', '_' or '-'", json_schema_extra={"pattern": USERNAME_PATTERN})
+    username: str = PydanticField(
+        description="3-32 letters, digits, '.', '_' or '-'", json_schema_extra={"pattern": USERNAME_PATTERN}
+    )
     password: str = PydanticField(min_length=8, max_length=128)
 
     @field_validator("username")
@@ -128,8 +129,10 @@ class SubmissionCreate(BaseModel):
             raise ValueError("is empty; write your endpoint first")
         if "\x00" in value:
             # PostgreSQL text cannot hold it either, so it is refused before anything is stored.
-            raise ValueError(f"contains a NUL character (line {_line_of(value, value.index(chr(0)))}); "
-                             "Python source cannot contain NUL bytes")
+            raise ValueError(
+                f"contains a NUL character (line {_line_of(value, value.index(chr(0)))}); "
+                "Python source cannot contain NUL bytes"
+            )
         try:
             value.encode("utf-8")
         except UnicodeEncodeError as exc:  # a lone surrogate, as JSON's "\ud800" allows

@@ -34,9 +34,7 @@ class ExerciseListing(LessonSummary):
 
 
 def progress_of(session: Session, *, user_id: int, exercises: list[Exercise]) -> dict[str, ExerciseProgress]:
-    result = {
-        e.slug: ExerciseProgress(quiz_size=len(e.quiz), max_score=e.max_score) for e in exercises
-    }
+    result = {e.slug: ExerciseProgress(quiz_size=len(e.quiz), max_score=e.max_score) for e in exercises}
     first_answer: dict[tuple[str, str], bool] = {}
     solved: set[tuple[str, str]] = set()
     for answer in session.exec(

@@ -42,9 +42,13 @@ class Settings(BaseSettings):
         default=5.0, gt=0, description="seconds a relayed live WebSocket waits in silence before asking the database"
     )
     grading_lease: float | None = Field(
-        default=None, gt=0, description="seconds a claim on a submission lasts unless its worker renews it (every third of it)"
+        default=None,
+        gt=0,
+        description="seconds a claim on a submission lasts unless its worker renews it (every third of it)",
     )
-    requeue_after: float = Field(default=120.0, gt=0, description="seconds before a queued submission is enqueued again")
+    requeue_after: float = Field(
+        default=120.0, gt=0, description="seconds before a queued submission is enqueued again"
+    )
     sweep_interval: float = Field(default=15.0, gt=0, description="seconds between a worker's sweeps for stale rows")
     database_pool_size: int = Field(default=10, ge=1, le=200, description="connections kept open (PostgreSQL)")
     database_max_overflow: int = Field(
@@ -58,7 +62,9 @@ class Settings(BaseSettings):
     session_max_age: int = Field(default=14 * 24 * 3600, ge=60, description="seconds a browser session lasts")
     token_max_age: int = Field(default=7 * 24 * 3600, ge=60, description="seconds an API token lasts")
     max_request_bytes: int = Field(
-        default=1024 * 1024, ge=4096, description="largest request body accepted (raised to fit the code limit, escaped)"
+        default=1024 * 1024,
+        ge=4096,
+        description="largest request body accepted (raised to fit the code limit, escaped)",
     )
 
     @model_validator(mode="after")

@@ -39,23 +39,47 @@ def learner_timeline(session: Session, *, user_id: int, catalog: Catalog) -> lis
         return exercise.title if exercise else slug
 
     events = [
-        TimelineEvent(at=a.created_at, kind="quiz", exercise=a.exercise_slug, exercise_title=title(a.exercise_slug),
-                      question=a.question_id, choice=a.choice, correct=a.correct)
+        TimelineEvent(
+            at=a.created_at,
+            kind="quiz",
+            exercise=a.exercise_slug,
+            exercise_title=title(a.exercise_slug),
+            question=a.question_id,
+            choice=a.choice,
+            correct=a.correct,
+        )
         for a in session.exec(select(QuizAnswer).where(QuizAnswer.user_id == user_id).order_by(col(QuizAnswer.id)))
     ]
-    for s_id, slug, status, score, max_score, steps, created_at in session.connection().execute(
-        sa_select(
-            col(Submission.id), col(Submission.exercise_slug), col(Submission.status), col(Submission.score),
-            col(Submission.max_score), col(Submission.steps), col(Submission.created_at),
+    for s_id, slug, status, score, max_score, steps, created_at in (
+        session.connection()
+        .execute(
+            sa_select(
+                col(Submission.id),
+                col(Submission.exercise_slug),
+                col(Submission.status),
+                col(Submission.score),
+                col(Submission.max_score),
+                col(Submission.steps),
+                col(Submission.created_at),
+            )
+            .where(col(Submission.user_id) == user_id)
+            .order_by(col(Submission.id))
         )
-        .where(col(Submission.user_id) == user_id)
-        .order_by(col(Submission.id))
-    ).all():
+        .all()
+    ):
         failed = first_failure(steps)
         events.append(
-            TimelineEvent(at=created_at, kind="submission", exercise=slug, exercise_title=title(slug),
-                          submission_id=s_id, status=status, score=score, max_score=max_score,
-                          failed_at=int(failed["n"]) if failed else None)
+            TimelineEvent(
+                at=created_at,
+                kind="submission",
+                exercise=slug,
+                exercise_title=title(slug),
+                submission_id=s_id,
+                status=status,
+                score=score,
+                max_score=max_score,
+                failed_at=int(failed["n"]) if failed else None,
+            )
         )
     events.sort(key=lambda e: e.at)
     return events

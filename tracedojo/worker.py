@@ -100,7 +100,7 @@ class GradingWorker:
         while not self._stopping.wait(self.settings.sweep_interval):
             try:
                 self.sweep()
-            except Exception as exc:  # noqa: BLE001 - the database or the broker is down; the next sweep tries again
+            except Exception as exc:
                 log.warning("sweeper: %s", exc)
 
     def run(self, *, concurrency: int = 1, loglevel: str = "INFO") -> None:

@@ -48,4 +48,3 @@ def step_code(step: TraceStep, exercise: Exercise | None = None) -> str:
             payload = exercise.payloads[name]
             lines.append(f"# {{{name}}} is {payload.lesson!r} in the lesson, then a random {payload.kind} value")
     return "\n".join(lines)
-

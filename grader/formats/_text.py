@@ -39,4 +39,6 @@ def step_report(step: StepResult) -> str:
 
 
 def summary_line(results: Results) -> str:
-    return f"{results.exercise} / {results.submission}: {results.status.value} ({results.score:g}/{results.max_score:g})"
+    return (
+        f"{results.exercise} / {results.submission}: {results.status.value} ({results.score:g}/{results.max_score:g})"
+    )

@@ -114,7 +114,9 @@ def test_results_come_back_in_input_order_while_grading_runs_in_parallel(
 
     monkeypatch.setattr(grader.batch, "grade_file", slow_grade)
     finished: list[str] = []
-    results = list(grade_paths(exercise, files, sandbox=Sandbox(), jobs=3, on_result=lambda r: finished.append(r.submission)))
+    results = list(
+        grade_paths(exercise, files, sandbox=Sandbox(), jobs=3, on_result=lambda r: finished.append(r.submission))
+    )
     assert [r.submission for r in results] == [str(f) for f in files]
     assert [r.status for r in results] == [Status.FAILED, Status.PASSED] * 3
     assert sorted(finished) == sorted(str(f) for f in files)
@@ -168,7 +170,9 @@ def test_a_real_batch_over_one_sandbox(tmp_path: Path, exercise: Exercise) -> No
     wrong = exercise.folder / "wrong" / "wrong_path.py"
     finished: list[Results] = []
     with Sandbox() as sandbox:
-        results = list(grade_paths(exercise, [wrong, solution, wrong], sandbox=sandbox, jobs=2, on_result=finished.append))
+        results = list(
+            grade_paths(exercise, [wrong, solution, wrong], sandbox=sandbox, jobs=2, on_result=finished.append)
+        )
     assert [(r.submission, r.status) for r in results] == [
         (str(wrong), Status.FAILED),
         (str(solution), Status.PASSED),

@@ -219,9 +219,13 @@ def _solutions() -> Iterator[Any]:
 
 def _describe(results: Results) -> str:
     return json.dumps(
-        {"status": results.status, "message": results.message, "steps": [
-            {"n": s.n, "status": s.status, "message": s.message} for s in results.steps if s.status != "passed"
-        ]},
+        {
+            "status": results.status,
+            "message": results.message,
+            "steps": [
+                {"n": s.n, "status": s.status, "message": s.message} for s in results.steps if s.status != "passed"
+            ],
+        },
         indent=1,
     )
 

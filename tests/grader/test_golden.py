@@ -104,7 +104,9 @@ def test_golden_case(case: str, sandbox: Sandbox) -> None:
             step = results.steps[int(key) - 1]
             haystack = step.message + "\n" + step.actual
         for needle in [needles] if isinstance(needles, str) else needles:
-            assert needle in haystack, f"{needle!r} not in the {'overall' if key == 'message' else 'step ' + key} " + report
+            assert needle in haystack, (
+                f"{needle!r} not in the {'overall' if key == 'message' else 'step ' + key} " + report
+            )
 
 
 def _exercise_files() -> list[tuple[str, int | None]]:

@@ -233,8 +233,10 @@ class Canaries:
             if not marked and fresh:
                 return
             if time.monotonic() > deadline:
-                raise AssertionError(f"processes survived grading: marked {marked}, under the zygote {others} "
-                                     f"(pre-forked before grading: {spares})")
+                raise AssertionError(
+                    f"processes survived grading: marked {marked}, under the zygote {others} "
+                    f"(pre-forked before grading: {spares})"
+                )
             time.sleep(0.05)
 
 

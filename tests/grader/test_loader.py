@@ -107,7 +107,9 @@ def test_missing_reference_and_style_files_are_all_named(tmp_path: Path) -> None
     folder = copy_exercise(tmp_path)
     (folder / "solution.py").unlink()
     (folder / "styles" / "router.py").unlink()
-    error = pytest.raises(ExerciseError, load_exercise, folder).value
+    with pytest.raises(ExerciseError) as raised:
+        load_exercise(folder)
+    error = raised.value
     assert len(error.problems) == 2
     assert "solution.py" in error.problems[0]
     assert "styles/router.py" in error.problems[1]

@@ -33,10 +33,19 @@ from grader.sandbox import Sandbox, SandboxUnavailable
 
 REPO = Path(__file__).resolve().parents[2]
 SOLUTION = (REPO / "exercises" / "echo-once" / "solution.py").read_text(encoding="utf-8")
-LIMITS = Limits(step_timeout=3.0, load_timeout=5.0, submission_timeout=20.0, cpu_seconds=5, memory_mb=160,
-                processes=16, open_files=48, file_size_kb=512, tmp_size_kb=2048)
+LIMITS = Limits(
+    step_timeout=3.0,
+    load_timeout=5.0,
+    submission_timeout=20.0,
+    cpu_seconds=5,
+    memory_mb=160,
+    processes=16,
+    open_files=48,
+    file_size_kb=512,
+    tmp_size_kb=2048,
+)
 
-PROBE = '''
+PROBE = """
 import ctypes, fcntl, json, os, resource, socket, struct
 
 from fastapi import FastAPI, WebSocket
@@ -102,7 +111,7 @@ async def websocket_endpoint(websocket: WebSocket):
     }
     print("FACTS", json.dumps(facts), flush=True)
     await websocket.send_text(f"Message text was: {data}")
-'''
+"""
 
 
 def _facts(results: Results) -> dict[str, Any]:
@@ -222,11 +231,13 @@ def test_limits_are_applied(facts: dict[str, Any]) -> None:
     assert limits["CORE"] == [0, 0]
 
 
-def test_tmp_is_private_to_each_submission(sandbox: Sandbox, exercise: Exercise, facts: dict[str, Any],
-                                           token: str) -> None:
+def test_tmp_is_private_to_each_submission(
+    sandbox: Sandbox, exercise: Exercise, facts: dict[str, Any], token: str
+) -> None:
     assert facts["write_tmp"] is None  # the probe wrote /tmp/probe-<token> in its own /tmp
-    later = grade_source(exercise, _endpoint('print("FACTS", json.dumps({"tmp": os.listdir("/tmp")}))'),
-                         sandbox=sandbox, seed=3)
+    later = grade_source(
+        exercise, _endpoint('print("FACTS", json.dumps({"tmp": os.listdir("/tmp")}))'), sandbox=sandbox, seed=3
+    )
     assert later.status is Status.PASSED, later.message
     # Only the read-only way to the project and its packages may show, when they live under /tmp.
     assert set(_facts(later)["tmp"]) <= _first_dirs_under_tmp()
@@ -262,7 +273,7 @@ def test_expected_answers_never_reach_the_child(sandbox: Sandbox, tmp_path: Path
                 row["check"][index] = {"expect_text": f"Answer-{secret}: {{data}}"}
     data_file.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     secret_exercise = load_exercise(folder)
-    scan = r'''
+    scan = r"""
 import ctypes, re
 ctypes.CDLL(None).prctl(4, 1, 0, 0, 0)  # PR_SET_DUMPABLE: lets the child read its own /proc/self/mem
 decoy = "Answer-" + "ab" * 16  # proves the scan finds what is in memory
@@ -281,7 +292,7 @@ with open("/proc/self/maps") as maps, open("/proc/self/mem", "rb", buffering=0) 
         found += [m.decode() for m in re.findall(rb"Answer-[0-9a-f]{32}", chunk)]
 print("FACTS", json.dumps({"found": sorted(set(found))}))
 await websocket.send_text(f"Answer-{'0' * 32}: {data}")
-'''
+"""
     results = grade_source(secret_exercise, _endpoint(scan), sandbox=sandbox, seed=3)
     found = _facts(results)["found"]
     assert "Answer-" + "ab" * 16 in found
@@ -419,6 +430,9 @@ def test_no_sandbox_mode_grades_like_the_sandbox(exercise: Exercise) -> None:
         assert grade_source(exercise, wrong, sandbox=sb, seed=3).status is Status.FAILED
         replayed = grade_source(exercise, hard_coded, sandbox=sb, seed=3)
         assert replayed.status is Status.FAILED and "Replayed" in replayed.message
-        facts = _facts(grade_source(exercise, _endpoint('print("FACTS", json.dumps({"env": dict(os.environ)}))'),
-                                    sandbox=sb, seed=3))
+        facts = _facts(
+            grade_source(
+                exercise, _endpoint('print("FACTS", json.dumps({"env": dict(os.environ)}))'), sandbox=sb, seed=3
+            )
+        )
         assert facts["env"] == {}  # even trusted mode does not hand the grader's environment over

@@ -81,8 +81,9 @@ def _command(tmp_path: Path) -> list[str]:
 
 
 def test_grading_works_for_an_ordinary_user(tmp_path: Path) -> None:
-    completed = subprocess.run(_command(tmp_path), capture_output=True, text=True, timeout=120,
-                               cwd=Path(__file__).resolve().parents[2])
+    completed = subprocess.run(
+        _command(tmp_path), capture_output=True, text=True, timeout=120, cwd=Path(__file__).resolve().parents[2]
+    )
     assert completed.returncode == 0, completed.stderr[-2000:]
     report = json.loads(completed.stdout.strip().splitlines()[-1])
     assert report["outer_uid"] != 0

@@ -89,8 +89,14 @@ def test_a_solution_that_cannot_load_is_reported_with_its_message(monkeypatch: p
     exercise = find_exercise("echo-once")
 
     def grade_file(exercise: Exercise, path: Path, *, sandbox: Sandbox, seed: int | None = None) -> Results:
-        return Results(exercise=exercise.slug, submission=path.name, status=Status.ERROR, score=0, max_score=7,
-                       message="line 1: SyntaxError")
+        return Results(
+            exercise=exercise.slug,
+            submission=path.name,
+            status=Status.ERROR,
+            score=0,
+            max_score=7,
+            message="line 1: SyntaxError",
+        )
 
     monkeypatch.setattr(grader.batch, "grade_file", grade_file)
     report = check_exercise(exercise, sandbox=Sandbox())
@@ -119,8 +125,9 @@ def test_loading_records_schema_problems_per_folder(tmp_path: Path) -> None:
 def test_builds_on_must_name_a_known_exercise(tmp_path: Path) -> None:
     shutil.copytree(ECHO_ONCE, tmp_path / "echo-once")
     data_file = tmp_path / "echo-once" / "exercise.yaml"
-    data_file.write_text(data_file.read_text(encoding="utf-8").replace("order: 1", "order: 1\nbuilds_on: [hello-http]"),
-                         encoding="utf-8")
+    data_file.write_text(
+        data_file.read_text(encoding="utf-8").replace("order: 1", "order: 1\nbuilds_on: [hello-http]"), encoding="utf-8"
+    )
     (check,) = load_for_check(["echo-once"], tmp_path)
     assert check.problems == [f"{data_file.resolve()}: field builds_on: unknown exercise 'hello-http'"]
 

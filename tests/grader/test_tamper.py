@@ -8,7 +8,7 @@ import pytest
 
 from grader import Limits, Sandbox, StepStatus, find_exercise, grade_source
 
-PATCH = '''
+PATCH = """
 import grader.child as child
 import grader.protocol as protocol
 
@@ -22,9 +22,9 @@ async def emit(self, message):
 child._Connection.emit = emit
 child.describe_exception = lambda exc, filename: None
 protocol.frame = lambda message: protocol.frame.__wrapped__(message) if hasattr(protocol.frame, "__wrapped__") else b""
-'''
+"""
 
-DOCS_LOOP = '''
+DOCS_LOOP = """
 from fastapi import FastAPI, WebSocket
 
 app = FastAPI()
@@ -36,7 +36,7 @@ async def websocket_endpoint(websocket: WebSocket):
     while True:
         data = await websocket.receive_text()
         await websocket.send_text(f"Message text was: {data}")
-'''
+"""
 
 
 @pytest.fixture(scope="module")

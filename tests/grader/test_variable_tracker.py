@@ -78,8 +78,9 @@ ARRIVALS = [
 
 
 @pytest.mark.parametrize(("slug", "name", "row", "variable", "payload"), ARRIVALS)
-def test_a_received_value_shows_at_the_row_it_arrives(slug: str, name: str, row: int, variable: str, payload: str,
-                                                       sandbox: Sandbox) -> None:
+def test_a_received_value_shows_at_the_row_it_arrives(
+    slug: str, name: str, row: int, variable: str, payload: str, sandbox: Sandbox
+) -> None:
     exercise, results = _grade(slug, _file(slug, name), sandbox)
     assert _at(results, row).get(variable) == _lesson(exercise, payload), _at(results, row)
     before = _at(results, row - 1).get(variable)
@@ -123,7 +124,7 @@ def test_a_broadcast_does_not_put_the_senders_variables_on_the_receivers_row(san
     assert _at(results, 4)["client_id"] == show(values["alice_id"])
 
 
-PAUSES_ELSEWHERE = '''
+PAUSES_ELSEWHERE = """
 import asyncio
 
 from fastapi import FastAPI, WebSocket
@@ -140,7 +141,7 @@ async def websocket_endpoint(websocket: WebSocket):
     await asyncio.sleep(0.6)  # paused neither in a send nor in a receive
     async with lock:
         await websocket.send_text(reply)
-'''
+"""
 
 
 def test_an_endpoint_paused_in_another_await_still_shows_the_row_it_received_in(sandbox: Sandbox) -> None:
@@ -151,7 +152,7 @@ def test_an_endpoint_paused_in_another_await_still_shows_the_row_it_received_in(
     assert results.steps[3].status is StepStatus.PASSED
 
 
-BOOBY_TRAPPED = '''
+BOOBY_TRAPPED = """
 import os
 
 from fastapi import FastAPI, WebSocket
@@ -182,7 +183,7 @@ async def websocket_endpoint(websocket: WebSocket):
     await websocket.accept()
     data = await websocket.receive_text()
     await websocket.send_text(f"Message text was: {data}")
-'''
+"""
 
 
 def test_learner_reprs_and_attribute_hooks_never_run(sandbox: Sandbox) -> None:

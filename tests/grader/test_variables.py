@@ -87,21 +87,24 @@ def _websocket() -> WebSocket:
     return WebSocket({"type": "websocket", "path": "/ws", "headers": []}, receive, send)
 
 
-@pytest.mark.parametrize(("value", "shown"), [
-    ("Hello", "'Hello'"),
-    (5, "5"),
-    (None, "None"),
-    (True, "True"),
-    (1.5, "1.5"),
-    (b"\x89PNG", "b'\\x89PNG'"),
-    ({"seq": 1, "text": "Hello"}, "{'seq': 1, 'text': 'Hello'}"),
-    ([1, "a"], "[1, 'a']"),
-    ((1,), "(1,)"),
-    (set(), "set()"),
-    (WebSocketState.CONNECTED, "WebSocketState.CONNECTED"),
-    (LyingStr("abc"), "'abc'"),
-    (LyingDict(a=1), "LyingDict({'a': 1})"),
-])
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        ("Hello", "'Hello'"),
+        (5, "5"),
+        (None, "None"),
+        (True, "True"),
+        (1.5, "1.5"),
+        (b"\x89PNG", "b'\\x89PNG'"),
+        ({"seq": 1, "text": "Hello"}, "{'seq': 1, 'text': 'Hello'}"),
+        ([1, "a"], "[1, 'a']"),
+        ((1,), "(1,)"),
+        (set(), "set()"),
+        (WebSocketState.CONNECTED, "WebSocketState.CONNECTED"),
+        (LyingStr("abc"), "'abc'"),
+        (LyingDict(a=1), "LyingDict({'a': 1})"),
+    ],
+)
 def test_plain_values_read_like_their_repr(value: Any, shown: str) -> None:
     assert show(value) == shown
 
@@ -164,14 +167,17 @@ def test_snapshot_skips_modules_functions_and_classes_and_stops_at_the_limit() -
     assert values["data"] == "'Hello'" and values["many"] == "{'v0': 0, 'v1': 1, 'v2': 2}"
     assert not {"module", "helper", "klass", "sys"} & set(values)
 
-    crowd = "def crowd():\n" + "".join(f"    v{i} = {i}\n" for i in range(30)) + \
-            "    import sys\n    return sys._getframe()\n"
+    crowd = (
+        "def crowd():\n"
+        + "".join(f"    v{i} = {i}\n" for i in range(30))
+        + "    import sys\n    return sys._getframe()\n"
+    )
     namespace: dict[str, Any] = {}
     exec(compile(crowd, LEARNER_FILE, "exec"), namespace)
     assert len(snapshot([namespace["crowd"]()])) == MAX_VARIABLES
 
 
-LEARNER_CODE = '''
+LEARNER_CODE = """
 import asyncio
 import sys
 
@@ -184,7 +190,7 @@ async def endpoint(ready, gate, seen):
     data = "Hello"
     seen.append(sys._getframe())
     await helper(ready, gate)
-'''
+"""
 
 
 def test_frames_are_found_on_the_stack_and_in_a_suspended_task_innermost_first() -> None:
@@ -217,8 +223,13 @@ def test_the_bridge_keeps_the_newest_report_and_checks_a_forged_one() -> None:
     assert record.variables == {"data": "'Hello'"} and record.settled == 2
     _note_variables({"t": "vars", "taken": 9, "seq": 1, "paused": True, "vars": {"data": "'stale'"}}, record)
     assert record.variables == {"data": "'Hello'"} and record.settled == 2  # older than what it has
-    forged = {"t": "vars", "taken": 3, "seq": 4, "paused": True,
-              "vars": {"data": ["not", "text"], "x" * 500: "y" * 5000, **{f"v{i}": "1" for i in range(50)}}}
+    forged = {
+        "t": "vars",
+        "taken": 3,
+        "seq": 4,
+        "paused": True,
+        "vars": {"data": ["not", "text"], "x" * 500: "y" * 5000, **{f"v{i}": "1" for i in range(50)}},
+    }
     _note_variables(forged, record)
     assert "data" not in record.variables and len(record.variables) <= 12
     assert all(len(k) <= 40 and len(v) <= 160 for k, v in record.variables.items())

@@ -4,15 +4,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from factories import EXERCISES, PASSWORD, bearer, create_learner, make_settings, random_username, wait_for_result  # noqa: F401 - re-exported
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from grader import Exercise, Limits
+from grader import Exercise
 from tracedojo.app import create_app
 from tracedojo.models import Role, User
 from tracedojo.platform_state import Platform
-
-from factories import EXERCISES, PASSWORD, bearer, create_learner, make_settings, random_username, wait_for_result  # noqa: F401,E402 - re-exported
 
 
 @pytest.fixture(scope="session")

@@ -41,8 +41,13 @@ def copy_exercises(into: Path) -> Path:
     """Every exercise folder under ``into``, file times kept (a catalog notices an edit by its file's time)."""
     for folder in sorted(EXERCISES.iterdir()):
         if (folder / DATA_FILE).is_file():
-            shutil.copytree(folder, into / folder.name, copy_function=shutil.copy2, dirs_exist_ok=True,
-                            ignore=shutil.ignore_patterns("__pycache__"))
+            shutil.copytree(
+                folder,
+                into / folder.name,
+                copy_function=shutil.copy2,
+                dirs_exist_ok=True,
+                ignore=shutil.ignore_patterns("__pycache__"),
+            )
     return into
 
 

@@ -12,7 +12,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import httpx2
@@ -71,8 +71,19 @@ class RedisServer:
 
     def start(self) -> None:
         self.process = subprocess.Popen(
-            ["redis-server", "--bind", "127.0.0.1", "--port", str(self.port), "--save", "", "--appendonly", "no",
-             "--dir", str(self.directory)],
+            [
+                "redis-server",
+                "--bind",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.directory),
+            ],
             stdout=subprocess.DEVNULL,
         )
         wait_until(self._answers, timeout=10, what="redis-server answering")
@@ -102,8 +113,12 @@ class Processes:
     def spawn(self, name: str, args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
         log = (self.logs / f"{name}.log").open("wb")
         process = subprocess.Popen(
-            [TRACEDOJO, *args], env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT,
-            cwd=PROJECT_ROOT, start_new_session=True,
+            [TRACEDOJO, *args],
+            env={**os.environ, **env},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=PROJECT_ROOT,
+            start_new_session=True,
         )
         log.close()
         self.started.append(process)
@@ -114,8 +129,9 @@ class Processes:
 
     def worker(self, name: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
         process = self.spawn(name, ["worker"], env)
-        wait_until(lambda: "ready." in self.log_of(name) or process.poll() is not None, timeout=30,
-                   what=f"worker {name} ready")
+        wait_until(
+            lambda: "ready." in self.log_of(name) or process.poll() is not None, timeout=30, what=f"worker {name} ready"
+        )
         assert process.poll() is None, self.log_of(name)
         return process
 
@@ -137,10 +153,8 @@ class Processes:
     def kill_all(self) -> None:
         for process in self.started:
             if process.poll() is None:
-                try:
+                with suppress(ProcessLookupError):
                     os.killpg(process.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
             process.wait(10)
         self.started.clear()
 

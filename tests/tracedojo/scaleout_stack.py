@@ -56,9 +56,7 @@ class _Stack:
     def deploy(self, name: str, exercises_dir: Path) -> _Deployment:
         assert self.processes is not None, "the scaleout_stack plugin was not configured"
         database_url = self.resources.enter_context(postgres_database())
-        env = stack_env(
-            database_url=database_url, broker_url=REDIS, events_url=REDIS, secret=secrets.token_urlsafe(32)
-        )
+        env = stack_env(database_url=database_url, broker_url=REDIS, events_url=REDIS, secret=secrets.token_urlsafe(32))
         env["TRACEDOJO_EXERCISES_DIR"] = str(exercises_dir)
         # The worker grades with the limits the tests' platforms declare (factories.make_settings).
         env["TRACEDOJO_LIMITS__STEP_TIMEOUT"] = "1.0"
@@ -135,9 +133,15 @@ def _empty(database_url: str) -> None:
         with engine.begin() as connection:
             # A platform of an earlier test left idle in a transaction would block TRUNCATE: fail, don't hang.
             connection.execute(text("SET LOCAL lock_timeout = '10s'"))
-            tables = connection.execute(
-                text("SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'")
-            ).scalars().all()
+            tables = (
+                connection.execute(
+                    text(
+                        "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
+                    )
+                )
+                .scalars()
+                .all()
+            )
             if tables:
                 quoted = ", ".join(f'"{table}"' for table in tables)
                 connection.execute(text(f"TRUNCATE {quoted} CASCADE"))

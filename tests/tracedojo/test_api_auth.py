@@ -67,7 +67,9 @@ def test_login_and_registration_are_rate_limited(tmp_path: Path) -> None:
     with TestClient(create_app(settings)) as limited:
         name = random_username()
         assert limited.post("/api/auth/register", json={"username": name, "password": PASSWORD}).status_code == 201
-        assert limited.post("/api/auth/register", json={"username": name + "b", "password": PASSWORD}).status_code == 201
+        assert (
+            limited.post("/api/auth/register", json={"username": name + "b", "password": PASSWORD}).status_code == 201
+        )
         third = limited.post("/api/auth/register", json={"username": name + "c", "password": PASSWORD})
         assert third.status_code == 429 and int(third.headers["retry-after"]) >= 1
         for _ in range(3):

@@ -50,7 +50,10 @@ def test_register_names_the_field_and_stores_nobody(
 
 def test_a_registered_name_is_lowercase_and_its_case_twin_is_taken(client: TestClient) -> None:
     name = random_username()
-    assert client.post("/api/auth/register", json={"username": name.upper(), "password": PASSWORD}).json()["username"] == name
+    assert (
+        client.post("/api/auth/register", json={"username": name.upper(), "password": PASSWORD}).json()["username"]
+        == name
+    )
     twin = client.post("/api/auth/register", json={"username": name, "password": PASSWORD})
     assert twin.status_code == 409 and name in twin.json()["detail"]
 
@@ -146,9 +149,7 @@ def test_quiz_answers_that_are_not_a_choice_are_refused_and_not_stored(
         ("/api/exercises/ECHO-ONCE/quiz/x", 422, "slug: String should match pattern"),
     ],
 )
-def test_quiz_paths_that_name_nothing(
-    client: TestClient, learner: User, path: str, status: int, words: str
-) -> None:
+def test_quiz_paths_that_name_nothing(client: TestClient, learner: User, path: str, status: int, words: str) -> None:
     response = client.post(path, json={"choice": "A"}, headers=bearer(client, learner))
     assert response.status_code == status
     payload = response.json()

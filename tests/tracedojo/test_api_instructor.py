@@ -35,7 +35,9 @@ def _submit(client: TestClient, headers: dict[str, str], code: str) -> dict:  # 
     return wait_for_result(client, response.json()["id"], headers)
 
 
-def test_gradebook_stats_and_regrade(client: TestClient, session: Session, instructor: User, echo_once: Exercise) -> None:
+def test_gradebook_stats_and_regrade(
+    client: TestClient, session: Session, instructor: User, echo_once: Exercise
+) -> None:
     teacher = bearer(client, instructor)
     before = client.get("/api/instructor/exercises/echo-once/stats", headers=teacher).json()
 
@@ -55,8 +57,14 @@ def test_gradebook_stats_and_regrade(client: TestClient, session: Session, instr
     assert instructor.username not in book  # learners only
     ada_cell = book[ada.username]["exercises"]["echo-once"]
     assert ada_cell.pop("last_activity") is not None
-    assert ada_cell == {"quiz_score": 1, "quiz_size": len(echo_once.quiz), "best_code_score": 7.0, "max_score": 7.0,
-                        "attempts": 2, "passed": True}
+    assert ada_cell == {
+        "quiz_score": 1,
+        "quiz_size": len(echo_once.quiz),
+        "best_code_score": 7.0,
+        "max_score": 7.0,
+        "attempts": 2,
+        "passed": True,
+    }
     bob_cell = book[bob.username]["exercises"]["echo-once"]
     assert bob_cell["quiz_score"] == 0 and bob_cell["best_code_score"] == 0 and not bob_cell["passed"]
 

@@ -39,8 +39,16 @@ def test_lesson_has_every_section_and_no_answers(client: TestClient, learner: Us
         response = client.get(f"/api/exercises/{exercise.slug}", headers=headers)
         assert response.status_code == 200
         lesson = response.json()
-        for section in ("concept_flow", "sample", "execution_table", "variable_tracker", "key_moments", "quiz",
-                        "snapshot", "transcript"):
+        for section in (
+            "concept_flow",
+            "sample",
+            "execution_table",
+            "variable_tracker",
+            "key_moments",
+            "quiz",
+            "snapshot",
+            "transcript",
+        ):
             assert lesson[section], section
         assert [q["id"] for q in lesson["quiz"]] == [q.id for q in exercise.quiz]
         assert lesson["quiz"][0]["choices"] == exercise.quiz[0].choices
@@ -77,7 +85,13 @@ def test_quiz_feedback_and_every_answer_stored(
     url = f"/api/exercises/echo-once/quiz/{question.id}"
 
     first = client.post(url, json={"choice": wrong}, headers=headers).json()
-    assert first == {"question_id": question.id, "correct": False, "hint": question.hint, "attempt": 1, "first_try": True}
+    assert first == {
+        "question_id": question.id,
+        "correct": False,
+        "hint": question.hint,
+        "attempt": 1,
+        "first_try": True,
+    }
     second = client.post(url, json={"choice": question.answer.lower()}, headers=headers).json()
     assert second["correct"] is True and second["explanation"] == question.explanation and "hint" not in second
     assert second["attempt"] == 2 and second["first_try"] is False
@@ -205,14 +219,18 @@ def test_live_websocket_refuses_strangers(client: TestClient, learner: User, ses
     submission_id = client.post(
         "/api/exercises/echo-once/submissions", json={"code": "x = 1\n"}, headers=headers
     ).json()["id"]
-    with client.websocket_connect(f"/api/submissions/{submission_id}/live") as ws:
-        with pytest.raises(WebSocketDisconnect) as unauthenticated:
-            ws.receive_json()
+    with (
+        client.websocket_connect(f"/api/submissions/{submission_id}/live") as ws,
+        pytest.raises(WebSocketDisconnect) as unauthenticated,
+    ):
+        ws.receive_json()
     assert unauthenticated.value.code == 4401
     other = bearer(client, create_learner(session))["Authorization"].removeprefix("Bearer ")
-    with client.websocket_connect(f"/api/submissions/{submission_id}/live?token={other}") as ws:
-        with pytest.raises(WebSocketDisconnect) as hidden:
-            ws.receive_json()
+    with (
+        client.websocket_connect(f"/api/submissions/{submission_id}/live?token={other}") as ws,
+        pytest.raises(WebSocketDisconnect) as hidden,
+    ):
+        ws.receive_json()
     assert hidden.value.code == 4404
 
 
@@ -221,16 +239,19 @@ def test_live_websocket_with_a_cookie_only_from_our_own_pages(
 ) -> None:
     login_page = anonymous.get("/login").text
     token = login_page.split('name="csrf_token" value="')[1].split('"')[0]
-    anonymous.post("/login", data={"username": learner.username, "password": "correct horse battery",
-                                   "csrf_token": token})
+    anonymous.post(
+        "/login", data={"username": learner.username, "password": "correct horse battery", "csrf_token": token}
+    )
     csrf = anonymous.get("/").text.split('name="csrf-token" content="')[1].split('"')[0]
     submission_id = anonymous.post(
         "/api/exercises/echo-once/submissions", json={"code": "x = 1\n"}, headers={"X-CSRF-Token": csrf}
     ).json()["id"]
     url = f"/api/submissions/{submission_id}/live"
-    with anonymous.websocket_connect(url, headers={"Origin": "http://evil.example"}) as ws:
-        with pytest.raises(WebSocketDisconnect) as refused:
-            ws.receive_json()
+    with (
+        anonymous.websocket_connect(url, headers={"Origin": "http://evil.example"}) as ws,
+        pytest.raises(WebSocketDisconnect) as refused,
+    ):
+        ws.receive_json()
     assert refused.value.code == 4401
     with anonymous.websocket_connect(url, headers={"Origin": "http://testserver"}) as ws:
         kinds = [ws.receive_json()["type"]]
@@ -275,6 +296,12 @@ def test_nothing_answers_500_to_junk(client: TestClient, learner: User) -> None:
             for content_type in ("application/json", "application/x-www-form-urlencoded", "text/plain"):
                 response = client.post(path, content=body, headers={**headers, "Content-Type": content_type})
                 assert response.status_code < 500, (path, body, content_type, response.text)
-    for path in ["/api/submissions/-1", "/api/submissions/99999999999999999999", "/api/exercises/%00",
-                 "/exercises/nope", "/submissions/0", "/nope"]:
+    for path in [
+        "/api/submissions/-1",
+        "/api/submissions/99999999999999999999",
+        "/api/exercises/%00",
+        "/exercises/nope",
+        "/submissions/0",
+        "/nope",
+    ]:
         assert client.get(path, headers=headers).status_code < 500, path

@@ -281,7 +281,10 @@ def test_a_newcomer_finds_the_way_without_knowing_any_address(page: object, base
         """code => Promise.all([1, 2].map(() => postJson("/api/exercises/echo-once/submissions", { code })))""",
         "import time\ntime.sleep(1.5)\n" + exercise.source(exercise.reference),
     )
-    broken = "from fastapi import WebSocket\n\nasync def websocket_endpoint(websocket: WebSocket)\n    await websocket.accept()\n"
+    broken = (
+        "from fastapi import WebSocket\n\n"
+        "async def websocket_endpoint(websocket: WebSocket)\n    await websocket.accept()\n"
+    )
     page.evaluate("code => window.tracedojoEditor.setValue(code)", broken)  # type: ignore[attr-defined]
     page.get_by_role("button", name="Submit for grading").click()  # type: ignore[attr-defined]
     page.wait_for_url("**/submissions/*")  # type: ignore[attr-defined]

@@ -270,7 +270,10 @@ def test_check_reports_a_variant_that_fails_elsewhere(tmp_path: Path) -> None:
     folder = small_copy(tmp_path, fails_at_forgot_accept=3)
     result = runner.invoke(app, ["check", str(folder)], env={"COLUMNS": "200"})
     assert result.exit_code == 1
-    assert "wrong/forgot_accept.py: must fail at step 3 but failed at step 2 (Server calls websocket.accept())" in result.stdout
+    assert (
+        "wrong/forgot_accept.py: must fail at step 3 but failed at step 2 (Server calls websocket.accept())"
+        in result.stdout
+    )
 
 
 def test_check_reports_a_schema_problem(tmp_path: Path) -> None:

@@ -35,8 +35,9 @@ def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
 
 def test_users_create_from_stdin(cli: typer.Typer, database: str) -> None:
     runner = CliRunner()
-    created = runner.invoke(cli, ["users", "create", "Grace", "--role", "instructor", "--password-stdin"],
-                            input="long enough pw\n")
+    created = runner.invoke(
+        cli, ["users", "create", "Grace", "--role", "instructor", "--password-stdin"], input="long enough pw\n"
+    )
     assert created.exit_code == 0, created.output
     assert "created instructor 'grace'" in created.output
     engine = make_engine(database)
@@ -59,8 +60,9 @@ def test_users_create_prompts_for_the_password(cli: typer.Typer, database: str) 
     assert "created learner 'ada'" in result.output
 
 
-def test_serve_refuses_a_placeholder_secret_in_production(cli: typer.Typer, database: str,
-                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_serve_refuses_a_placeholder_secret_in_production(
+    cli: typer.Typer, database: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("TRACEDOJO_ENV", "production")
     monkeypatch.delenv("TRACEDOJO_SECRET_KEY", raising=False)
     result = CliRunner().invoke(cli, ["serve", "--port", "1"])
@@ -85,8 +87,12 @@ def test_serve_creates_the_database_and_serves_the_exercises(tmp_path: Path) -> 
     env.pop("TRACEDOJO_DATABASE_URL", None)
     script = Path(sys.executable).parent / "tracedojo"
     server = subprocess.Popen(
-        [str(script), "serve", "--port", str(port)], cwd=tmp_path, env=env,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [str(script), "serve", "--port", str(port)],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     try:
         deadline = time.monotonic() + 60
@@ -107,8 +113,9 @@ def test_serve_creates_the_database_and_serves_the_exercises(tmp_path: Path) -> 
     assert "exercise(s) from" in output and "generated a temporary secret key" in output
 
 
-def test_regrade_grades_every_stored_submission_again(cli: typer.Typer, database: str,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_regrade_grades_every_stored_submission_again(
+    cli: typer.Typer, database: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("TRACEDOJO_EXERCISES_DIR", str(EXERCISES))
     engine = make_engine(database)
     migrate(engine)
@@ -120,8 +127,17 @@ def test_regrade_grades_every_stored_submission_again(cli: typer.Typer, database
         session.refresh(user)
         assert user.id is not None
         for code in (reference, "x = 1\n"):
-            session.add(Submission(user_id=user.id, exercise_slug="echo-once", exercise_version="before",
-                                   code=code, max_score=7.0, status=SubmissionStatus.FAILED, score=1.0))
+            session.add(
+                Submission(
+                    user_id=user.id,
+                    exercise_slug="echo-once",
+                    exercise_version="before",
+                    code=code,
+                    max_score=7.0,
+                    status=SubmissionStatus.FAILED,
+                    score=1.0,
+                )
+            )
         session.commit()
     result = CliRunner().invoke(cli, ["regrade", "echo-once"])
     assert result.exit_code == 0, result.output

@@ -33,8 +33,17 @@ def test_submission_round_trip(tmp_path: Path) -> None:
         session.refresh(user)
         assert user.id is not None
         steps = [{"n": 1, "title": "t", "status": "passed", "expected": "e", "actual": "a"}]
-        session.add(Submission(user_id=user.id, exercise_slug="s", exercise_version="v", code="print()",
-                               max_score=7.0, steps=steps, status=SubmissionStatus.PASSED))
+        session.add(
+            Submission(
+                user_id=user.id,
+                exercise_slug="s",
+                exercise_version="v",
+                code="print()",
+                max_score=7.0,
+                steps=steps,
+                status=SubmissionStatus.PASSED,
+            )
+        )
         session.commit()
     with Session(engine) as session:
         row = session.exec(select(Submission)).one()

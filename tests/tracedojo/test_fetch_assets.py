@@ -36,7 +36,9 @@ def _tarball(files: dict[str, bytes]) -> bytes:
     return buffer.getvalue()
 
 
-def test_extracts_only_the_listed_files_after_checking_integrity(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_extracts_only_the_listed_files_after_checking_integrity(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(fetch_assets, "VENDOR", tmp_path)
     tarball = _tarball({"lib/a.js": b"a()", "lib/a.css": b"a{}", "evil.sh": b"rm -rf /"})
     asset = NpmAsset(name="thing", version="1.2.3", integrity=sri_sha512(tarball), files=("lib/a.js", "lib/a.css"))

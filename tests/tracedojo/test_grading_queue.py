@@ -35,12 +35,24 @@ def test_a_restart_resumes_queued_and_running_submissions(tmp_path: Path) -> Non
         session.commit()
         assert user.id is not None
         left = [
-            Submission(user_id=user.id, exercise_slug="echo-once", exercise_version="old", code=reference,
-                       max_score=7.0, status=status)
+            Submission(
+                user_id=user.id,
+                exercise_slug="echo-once",
+                exercise_version="old",
+                code=reference,
+                max_score=7.0,
+                status=status,
+            )
             for status in (SubmissionStatus.QUEUED, SubmissionStatus.RUNNING)
         ]
-        gone = Submission(user_id=user.id, exercise_slug="no-longer-here", exercise_version="v", code="x = 1",
-                          max_score=3.0, status=SubmissionStatus.QUEUED)
+        gone = Submission(
+            user_id=user.id,
+            exercise_slug="no-longer-here",
+            exercise_version="v",
+            code="x = 1",
+            max_score=3.0,
+            status=SubmissionStatus.QUEUED,
+        )
         session.add_all([*left, gone])
         session.commit()
     with TestClient(create_app(settings)):

@@ -17,7 +17,7 @@ from grader import Exercise
 from tracedojo.models import User
 from tracedojo.routes import instructor as instructor_routes
 
-WRONG_REPLY = '''from fastapi import FastAPI, WebSocket
+WRONG_REPLY = """from fastapi import FastAPI, WebSocket
 
 app = FastAPI()
 
@@ -27,7 +27,7 @@ async def websocket_endpoint(websocket: WebSocket):
     await websocket.accept()
     data = await websocket.receive_text()
     await websocket.send_text(f"You said: {data}")
-'''
+"""
 
 API_ROUTES = [
     ("GET", "/api/instructor/gradebook"),
@@ -88,8 +88,9 @@ def _submit(client: TestClient, headers: dict[str, str], code: str) -> dict:  # 
     return wait_for_result(client, response.json()["id"], headers)
 
 
-def test_gradebook_filters_sorts_and_exports(client: TestClient, session: Session, instructor: User,
-                                            echo_once: Exercise) -> None:
+def test_gradebook_filters_sorts_and_exports(
+    client: TestClient, session: Session, instructor: User, echo_once: Exercise
+) -> None:
     teacher = bearer(client, instructor)
     ada, bob = create_learner(session, username="ada" + random_username()), create_learner(session)
     _submit(client, bearer(client, ada), echo_once.source(echo_once.reference))
@@ -98,20 +99,23 @@ def test_gradebook_filters_sorts_and_exports(client: TestClient, session: Sessio
     found = client.get("/api/instructor/gradebook", params={"search": ada.username.upper()}, headers=teacher).json()
     assert [r["username"] for r in found] == [ada.username]
     assert found[0]["exercises_passed"] == 1 and found[0]["last_activity"] is not None
-    stuck = client.get("/api/instructor/gradebook", headers=teacher,
-                       params={"exercise": "echo-once", "progress": "not_passed"}).json()
+    stuck = client.get(
+        "/api/instructor/gradebook", headers=teacher, params={"exercise": "echo-once", "progress": "not_passed"}
+    ).json()
     names = [r["username"] for r in stuck]
     assert bob.username in names and ada.username not in names
-    newest = client.get("/api/instructor/gradebook", params={"sort": "last_activity", "descending": "true"},
-                        headers=teacher).json()
+    newest = client.get(
+        "/api/instructor/gradebook", params={"sort": "last_activity", "descending": "true"}, headers=teacher
+    ).json()
     assert newest[0]["username"] == bob.username
     bad = client.get("/api/instructor/gradebook", params={"progress": "bogus"}, headers=teacher)
     assert bad.status_code == 422 and "progress" in bad.json()["message"]
 
     exported = client.get("/api/instructor/gradebook.csv", params={"search": bob.username}, headers=teacher)
     assert exported.status_code == 200 and exported.headers["content-type"] == "text/csv; charset=utf-8"
-    assert re.fullmatch(r'attachment; filename="tracedojo-gradebook-\d{8}-\d{4}\.csv"',
-                        exported.headers["content-disposition"])
+    assert re.fullmatch(
+        r'attachment; filename="tracedojo-gradebook-\d{8}-\d{4}\.csv"', exported.headers["content-disposition"]
+    )
     rows = list(csv.DictReader(io.StringIO(exported.content.decode("utf-8"), newline="")))
     assert [r["username"] for r in rows] == [bob.username]
     assert rows[0]["echo-once code"] == "5" and rows[0]["echo-once passed"] == "no"
@@ -122,8 +126,9 @@ def test_formula_usernames_are_defused_in_the_export(client: TestClient, session
     evil = User(username="@SUM(1+9)*cmd", password_hash="x")  # bypasses the username rules on purpose
     session.add(evil)
     session.commit()
-    exported = client.get("/api/instructor/gradebook.csv", params={"search": "sum(1+9)"},
-                          headers=bearer(client, instructor))
+    exported = client.get(
+        "/api/instructor/gradebook.csv", params={"search": "sum(1+9)"}, headers=bearer(client, instructor)
+    )
     rows = list(csv.reader(io.StringIO(exported.text, newline="")))
     assert rows[1][0] == "'@SUM(1+9)*cmd"
 
@@ -170,23 +175,31 @@ def test_quiz_item_analysis_counts_first_tries_and_wrong_choices(
     teacher = bearer(client, instructor)
     question = echo_once.quiz[1]
     wrong = [c for c in question.choices if c != question.answer]
-    before = next(q for q in client.get("/api/instructor/exercises/echo-once/stats", headers=teacher).json()["quiz"]
-                  if q["id"] == question.id)
+    before = next(
+        q
+        for q in client.get("/api/instructor/exercises/echo-once/stats", headers=teacher).json()["quiz"]
+        if q["id"] == question.id
+    )
     for picks in ([wrong[0], question.answer], [question.answer], [wrong[0], wrong[1], question.answer]):
         headers = bearer(client, create_learner(session))
         for pick in picks:
-            answered = client.post(f"/api/exercises/echo-once/quiz/{question.id}", json={"choice": pick},
-                                   headers=headers)
+            answered = client.post(
+                f"/api/exercises/echo-once/quiz/{question.id}", json={"choice": pick}, headers=headers
+            )
             assert answered.status_code == 200
-    after = next(q for q in client.get("/api/instructor/exercises/echo-once/stats", headers=teacher).json()["quiz"]
-                 if q["id"] == question.id)
+    after = next(
+        q
+        for q in client.get("/api/instructor/exercises/echo-once/stats", headers=teacher).json()["quiz"]
+        if q["id"] == question.id
+    )
     assert after["learners"] - before["learners"] == 3 and after["answers"] - before["answers"] == 6
     assert after["choices"][wrong[0]] - before["choices"][wrong[0]] == 2
     assert after["choices"][wrong[1]] - before["choices"][wrong[1]] == 1
     assert after["first_choices"][wrong[0]] - before["first_choices"][wrong[0]] == 2
     assert after["first_choices"][question.answer] - before["first_choices"][question.answer] == 1
     right_first = round(after["first_try_share_correct"] * after["learners"]) - round(
-        (before["first_try_share_correct"] or 0) * before["learners"])
+        (before["first_try_share_correct"] or 0) * before["learners"]
+    )
     assert right_first == 1
 
 

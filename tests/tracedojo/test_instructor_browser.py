@@ -26,7 +26,7 @@ from tracedojo.settings import Settings
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-SAYS_IS = '''from fastapi import FastAPI, WebSocket
+SAYS_IS = """from fastapi import FastAPI, WebSocket
 
 app = FastAPI()
 
@@ -36,7 +36,7 @@ async def websocket_endpoint(websocket: WebSocket):
     await websocket.accept()
     data = await websocket.receive_text()
     await websocket.send_text(f"Message text is: {data}")
-'''
+"""
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +60,10 @@ def _accounts(settings: Settings) -> tuple[User, User]:
 
 
 def test_instructor_watches_the_class_exports_and_regrades(
-    page: object, base_url: str, settings: Settings, exercises_dir: Path  # noqa: F811
+    page: object,
+    base_url: str,
+    settings: Settings,
+    exercises_dir: Path,
 ) -> None:
     expect = playwright_sync.expect
     p: Any = page

@@ -11,10 +11,22 @@ SVG = "{http://www.w3.org/2000/svg}"
 def _steps() -> list[StepStats]:
     return [
         StepStats(n=1, action="Client connects to /ws", expected="open", failed_first=0, learners=0, wrong_replies=[]),
-        StepStats(n=2, action="Server calls websocket.accept()", expected="accepted", failed_first=2, learners=1,
-                  wrong_replies=[WrongReply(actual="closed with 1000", count=2)]),
-        StepStats(n=3, action="Server sends <reply> & more", expected="Message text was: Hello", failed_first=5,
-                  learners=4, wrong_replies=[WrongReply(actual="Hello", count=3), WrongReply(actual="", count=2)]),
+        StepStats(
+            n=2,
+            action="Server calls websocket.accept()",
+            expected="accepted",
+            failed_first=2,
+            learners=1,
+            wrong_replies=[WrongReply(actual="closed with 1000", count=2)],
+        ),
+        StepStats(
+            n=3,
+            action="Server sends <reply> & more",
+            expected="Message text was: Hello",
+            failed_first=5,
+            learners=4,
+            wrong_replies=[WrongReply(actual="Hello", count=3), WrongReply(actual="", count=2)],
+        ),
     ]
 
 
@@ -50,9 +62,17 @@ def test_an_empty_chart_says_so() -> None:
 
 
 def test_quiz_chart_marks_the_right_choice() -> None:
-    question = QuestionStats(id="q1", prompt="Which?", answer="B", answers=6, learners=4, share_correct=0.5,
-                             first_try_share_correct=0.25, choices={"A": 3, "B": 3, "C": 0},
-                             first_choices={"A": 3, "B": 1, "C": 0})
+    question = QuestionStats(
+        id="q1",
+        prompt="Which?",
+        answer="B",
+        answers=6,
+        learners=4,
+        share_correct=0.5,
+        first_try_share_correct=0.25,
+        choices={"A": 3, "B": 3, "C": 0},
+        first_choices={"A": 3, "B": 1, "C": 0},
+    )
     bars = _bars(str(quiz_choices_chart(question, {"A": "accept", "B": "receive", "C": "send"})))
     assert [b.get("data-key") for b in bars] == ["A", "B", "C"]
     assert "right" in (bars[1].get("class") or "") and "wrong" in (bars[0].get("class") or "")

@@ -52,15 +52,34 @@ def _submission(
     db: Session, user: User, slug: str, status: SubmissionStatus, score: float | None, at: datetime
 ) -> None:
     assert user.id is not None
-    db.add(Submission(user_id=user.id, exercise_slug=slug, exercise_version="v", code="x", status=status,
-                      score=score, max_score=7.0, created_at=at))
+    db.add(
+        Submission(
+            user_id=user.id,
+            exercise_slug=slug,
+            exercise_version="v",
+            code="x",
+            status=status,
+            score=score,
+            max_score=7.0,
+            created_at=at,
+        )
+    )
     db.commit()
 
 
 def _answer(db: Session, user: User, slug: str, question: str, choice: str, correct: bool, at: datetime) -> None:
     assert user.id is not None
-    db.add(QuizAnswer(user_id=user.id, exercise_slug=slug, exercise_version="v", question_id=question, choice=choice,
-                      correct=correct, created_at=at))
+    db.add(
+        QuizAnswer(
+            user_id=user.id,
+            exercise_slug=slug,
+            exercise_version="v",
+            question_id=question,
+            choice=choice,
+            correct=correct,
+            created_at=at,
+        )
+    )
     db.commit()
 
 
@@ -91,7 +110,7 @@ def test_cells_count_first_tries_best_scores_attempts_and_last_activity(db: Sess
 
 
 def test_filters_and_sorting(db: Session, exercises: list[Exercise]) -> None:
-    ada, bob, cyd, dan = (_user(db, n) for n in ("ada", "bob", "cyd", "dan"))
+    ada, bob, cyd, _dan = (_user(db, n) for n in ("ada", "bob", "cyd", "dan"))
     _submission(db, ada, "echo-once", SubmissionStatus.PASSED, 7.0, T0)
     _submission(db, bob, "echo-once", SubmissionStatus.FAILED, 3.0, T0 + timedelta(hours=1))
     _submission(db, cyd, "echo-loop", SubmissionStatus.FAILED, 6.0, T0 + timedelta(hours=2))

@@ -38,8 +38,16 @@ def test_feed_reports_new_graded_and_requeued_submissions_and_quiz_answers(tmp_p
         session.add(ada)
         session.commit()
         assert ada.id is not None
-        earlier = Submission(user_id=ada.id, exercise_slug="echo-once", exercise_version="v", code="x", max_score=7,
-                             status=SubmissionStatus.PASSED, score=7, finished_at=utcnow())
+        earlier = Submission(
+            user_id=ada.id,
+            exercise_slug="echo-once",
+            exercise_version="v",
+            code="x",
+            max_score=7,
+            status=SubmissionStatus.PASSED,
+            score=7,
+            finished_at=utcnow(),
+        )
         session.add(earlier)
         session.commit()
     feed = ActivityFeed(engine)
@@ -48,8 +56,16 @@ def test_feed_reports_new_graded_and_requeued_submissions_and_quiz_answers(tmp_p
     with Session(engine, expire_on_commit=False) as session:
         fresh = Submission(user_id=ada.id, exercise_slug="echo-once", exercise_version="v", code="x", max_score=7)
         session.add(fresh)
-        session.add(QuizAnswer(user_id=ada.id, exercise_slug="echo-once", exercise_version="v", question_id="q1",
-                               choice="B", correct=False))
+        session.add(
+            QuizAnswer(
+                user_id=ada.id,
+                exercise_slug="echo-once",
+                exercise_version="v",
+                question_id="q1",
+                choice="B",
+                correct=False,
+            )
+        )
         session.commit()
     news = feed.poll()
     assert news is not None and news.users == [ada.id] and news.exercises == ["echo-once"]
@@ -71,7 +87,8 @@ def test_feed_reports_new_graded_and_requeued_submissions_and_quiz_answers(tmp_p
     news = feed.poll()
     assert news is not None
     assert {(e.id, e.status) for e in news.events if isinstance(e, SubmissionEvent)} == {
-        (fresh.id, "failed"), (earlier.id, "queued")
+        (fresh.id, "failed"),
+        (earlier.id, "queued"),
     }
     assert len(news.events) == 2
     assert feed.poll() is None
@@ -92,19 +109,22 @@ def test_feed_reports_new_graded_and_requeued_submissions_and_quiz_answers(tmp_p
 def test_live_refuses_strangers_learners_and_other_sites(
     client: TestClient, anonymous: TestClient, learner: User, instructor: User
 ) -> None:
-    with client.websocket_connect("/api/instructor/live") as ws:
-        with pytest.raises(WebSocketDisconnect) as stranger:
-            ws.receive_json()
+    with client.websocket_connect("/api/instructor/live") as ws, pytest.raises(WebSocketDisconnect) as stranger:
+        ws.receive_json()
     assert stranger.value.code == 4401
     token = bearer(client, learner)["Authorization"].removeprefix("Bearer ")
-    with client.websocket_connect(f"/api/instructor/live?token={token}") as ws:
-        with pytest.raises(WebSocketDisconnect) as refused:
-            ws.receive_json()
+    with (
+        client.websocket_connect(f"/api/instructor/live?token={token}") as ws,
+        pytest.raises(WebSocketDisconnect) as refused,
+    ):
+        ws.receive_json()
     assert refused.value.code == 4403
     sign_in(anonymous, instructor)
-    with anonymous.websocket_connect("/api/instructor/live", headers={"Origin": "http://evil.example"}) as ws:
-        with pytest.raises(WebSocketDisconnect) as elsewhere:
-            ws.receive_json()
+    with (
+        anonymous.websocket_connect("/api/instructor/live", headers={"Origin": "http://evil.example"}) as ws,
+        pytest.raises(WebSocketDisconnect) as elsewhere,
+    ):
+        ws.receive_json()
     assert elsewhere.value.code == 4401
     with anonymous.websocket_connect("/api/instructor/live", headers={"Origin": "http://testserver"}) as ws:
         assert receive_within(ws)["type"] == "hello"
@@ -118,8 +138,11 @@ def test_dashboard_hears_a_submission_being_graded_and_a_quiz_answer(
     headers = bearer(client, learner)
     with client.websocket_connect(f"/api/instructor/live?token={token}") as ws:
         assert receive_within(ws)["type"] == "hello"
-        submission_id = client.post("/api/exercises/echo-once/submissions", headers=headers,
-                                    json={"code": echo_once.source(echo_once.reference)}).json()["id"]
+        submission_id = client.post(
+            "/api/exercises/echo-once/submissions",
+            headers=headers,
+            json={"code": echo_once.source(echo_once.reference)},
+        ).json()["id"]
         question = echo_once.quiz[0]
         client.post(f"/api/exercises/echo-once/quiz/{question.id}", json={"choice": question.answer}, headers=headers)
         seen: list[dict[str, Any]] = []

@@ -19,7 +19,7 @@ from tracedojo.cli_platform import register
 from tracedojo.models import Role, SubmissionResult
 from tracedojo.platform_state import Platform
 
-SAYS_IS = '''from fastapi import FastAPI, WebSocket
+SAYS_IS = """from fastapi import FastAPI, WebSocket
 
 app = FastAPI()
 
@@ -29,7 +29,7 @@ async def websocket_endpoint(websocket: WebSocket):
     await websocket.accept()
     data = await websocket.receive_text()
     await websocket.send_text(f"Message text is: {data}")
-'''
+"""
 OLD_REPLY = '- expect_text: "Message text was: {data}"'
 NEW_REPLY = '- expect_text: "Message text is: {data}"'
 
@@ -118,8 +118,9 @@ def test_a_changed_exercise_changes_verdicts_and_the_earlier_results_are_kept(
     assert "Before regrade" in drill and "changed" in drill
 
     # From the page's form as well: redirected to the exercise page with the regrade's banner.
-    again = browser.post("/instructor/exercises/echo-once/regrade", data={"csrf_token": csrf_of(page)},
-                         follow_redirects=False)
+    again = browser.post(
+        "/instructor/exercises/echo-once/regrade", data={"csrf_token": csrf_of(page)}, follow_redirects=False
+    )
     assert again.status_code == 303
     assert again.headers["location"].startswith("/instructor/exercises/echo-once?regraded=")
     second = int(again.headers["location"].split("regraded=")[1].split("#")[0])
@@ -130,8 +131,11 @@ def test_a_changed_exercise_changes_verdicts_and_the_earlier_results_are_kept(
         kept = session.exec(select(SubmissionResult).where(SubmissionResult.submission_id == says_is["id"])).all()
     assert [k.status for k in kept] == ["failed", "passed"]
     # The first regrade's "after" is now the result the second regrade kept, not the current one.
-    first = next(r for r in client.get("/api/instructor/exercises/echo-once/regrades", headers=teacher_h).json()
-                 if r["id"] == body["id"])
+    first = next(
+        r
+        for r in client.get("/api/instructor/exercises/echo-once/regrades", headers=teacher_h).json()
+        if r["id"] == body["id"]
+    )
     assert first["changed"] == 2
 
 
@@ -171,9 +175,7 @@ def test_cli_regrade_lists_the_verdicts_that_changed(
     assert f"#{queued.json()['id']} {bob.username}: failed 5/7 at step 6 -> passed 7/7" in result.output
 
 
-def test_no_regrade_where_grading_is_unavailable(
-    platform_client: TestClient, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_no_regrade_where_grading_is_unavailable(platform_client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
     client = platform_client
     platform: Platform = client.app.state.platform  # type: ignore[attr-defined]
     with Session(platform.engine, expire_on_commit=False) as session:

@@ -43,10 +43,15 @@ def test_a_channel_that_never_publishes_the_result_still_ends_with_it(
     steps = [{"n": n, "title": f"step {n}", "status": "passed"} for n in (1, 2, 3)]
     assert learner.id is not None
     row = Submission(
-        user_id=learner.id, exercise_slug=echo_once.slug, exercise_version=echo_once.version, code="x = 1\n",
-        status=SubmissionStatus.RUNNING, max_score=3.0,
+        user_id=learner.id,
+        exercise_slug=echo_once.slug,
+        exercise_version=echo_once.version,
+        code="x = 1\n",
+        status=SubmissionStatus.RUNNING,
+        max_score=3.0,
         # Held by a grader elsewhere, so no worker's sweeper hands it to the queue meanwhile.
-        worker_id="elsewhere", lease_until=utcnow() + timedelta(minutes=5),
+        worker_id="elsewhere",
+        lease_until=utcnow() + timedelta(minutes=5),
     )
     session.add(row)
     session.commit()

@@ -100,7 +100,9 @@ def test_token_streams_every_step_then_the_result_and_closes_normally(
 ) -> None:
     learner = new_learner()
     submission_id = learner.submit(SLOW)
-    messages, code, _ = asyncio.run(follow(ws_url(base_url, f"/api/submissions/{submission_id}/live?token={learner.token}")))
+    messages, code, _ = asyncio.run(
+        follow(ws_url(base_url, f"/api/submissions/{submission_id}/live?token={learner.token}"))
+    )
     assert [m["type"] for m in messages] == ["step"] * 7 + ["result"]
     assert messages[-1]["result"]["status"] == "passed"  # type: ignore[index]
     assert code == 1000
@@ -210,11 +212,21 @@ def test_no_answer_is_a_500_to_a_real_http_client(new_learner: Callable[[], Lear
     http, headers = learner.http, learner.headers
     too_big = b'{"code": "' + b"#" * (2 * 1024 * 1024) + b'"}'
     answers = [
-        http.post("/api/exercises/echo-once/submissions", content=too_big, headers={**headers, "content-type": "application/json"}),
-        http.post("/api/exercises/echo-once/submissions", content=b'{"code": "x = \'\\ud800\'"}',
-                  headers={**headers, "content-type": "application/json"}),
-        http.post("/api/exercises/echo-once/submissions", content=b'{"code": "\xff"}',
-                  headers={**headers, "content-type": "application/json"}),
+        http.post(
+            "/api/exercises/echo-once/submissions",
+            content=too_big,
+            headers={**headers, "content-type": "application/json"},
+        ),
+        http.post(
+            "/api/exercises/echo-once/submissions",
+            content=b'{"code": "x = \'\\ud800\'"}',
+            headers={**headers, "content-type": "application/json"},
+        ),
+        http.post(
+            "/api/exercises/echo-once/submissions",
+            content=b'{"code": "\xff"}',
+            headers={**headers, "content-type": "application/json"},
+        ),
     ]
     assert [a.status_code for a in answers] == [413, 422, 400]
     assert "larger than" in answers[0].json()["detail"]

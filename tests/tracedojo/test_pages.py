@@ -56,12 +56,18 @@ def test_register_form_explains_mistakes(anonymous: TestClient, learner: User) -
     )
     assert taken.status_code == 400 and "is taken" in taken.text
     short = anonymous.post(
-        "/register", data={"username": random_username(), "password": "abc", "password_again": "abc", "csrf_token": token}
+        "/register",
+        data={"username": random_username(), "password": "abc", "password_again": "abc", "csrf_token": token},
     )
     assert short.status_code == 400 and "at least 8 characters" in short.text
     differ = anonymous.post(
         "/register",
-        data={"username": random_username(), "password": PASSWORD, "password_again": PASSWORD + "!", "csrf_token": token},
+        data={
+            "username": random_username(),
+            "password": PASSWORD,
+            "password_again": PASSWORD + "!",
+            "csrf_token": token,
+        },
     )
     assert differ.status_code == 400 and "differ" in differ.text
 
@@ -102,8 +108,16 @@ def test_lesson_page_shows_every_section_without_answers(
     page = anonymous.get("/exercises/echo-once")
     assert page.status_code == 200
     text = page.text
-    for heading in ("Concept flow", "Execution sample", "Execution table", "Variable tracker", "Key moments",
-                    "Visual quiz", "Concept snapshot", "Full transcript"):
+    for heading in (
+        "Concept flow",
+        "Execution sample",
+        "Execution table",
+        "Variable tracker",
+        "Key moments",
+        "Visual quiz",
+        "Concept snapshot",
+        "Full transcript",
+    ):
         assert heading in text, heading
     assert 'class="flow-node"' in text and text.count('class="flow-node"') == len(echo_once.concept_flow.nodes)
     assert 'class="codehilite"' in text  # Pygments
@@ -257,8 +271,9 @@ def test_instructor_pages_are_for_instructors_only(
         refused = anonymous.get(path)
         assert refused.status_code == 403 and "for instructors" in refused.text
     token = csrf_of(anonymous.get("/exercises/echo-once/code"))
-    anonymous.post("/exercises/echo-once/code", data={"code": echo_once.source(echo_once.reference),
-                                                      "csrf_token": token})
+    anonymous.post(
+        "/exercises/echo-once/code", data={"code": echo_once.source(echo_once.reference), "csrf_token": token}
+    )
     assert anonymous.post("/instructor/exercises/echo-once/regrade", data={"csrf_token": token}).status_code == 403
 
     teacher = TestClient(client.app)

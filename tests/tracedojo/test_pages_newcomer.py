@@ -15,7 +15,9 @@ from tracedojo.models import Submission, User
 
 def submit_page(browser: TestClient, code: str) -> tuple[int, str]:
     token = csrf_of(browser.get("/exercises/echo-once/code"))
-    response = browser.post("/exercises/echo-once/code", data={"code": code, "csrf_token": token}, follow_redirects=False)
+    response = browser.post(
+        "/exercises/echo-once/code", data={"code": code, "csrf_token": token}, follow_redirects=False
+    )
     assert response.status_code == 303, response.text
     location = response.headers["location"]
     return int(location.rsplit("/", 1)[1]), location

@@ -90,7 +90,9 @@ def _row(database_url: str, submission_id: int) -> Submission:
 @pytest.mark.parametrize("broker", ["redis", "rabbitmq"])
 def test_submit_to_result_through_celery(broker: str, database_url: str, processes: Processes, tmp_path: Path) -> None:
     env = stack_env(
-        database_url=database_url, broker_url=REDIS if broker == "redis" else RABBITMQ, events_url=REDIS,
+        database_url=database_url,
+        broker_url=REDIS if broker == "redis" else RABBITMQ,
+        events_url=REDIS,
         secret=secrets.token_urlsafe(32),
     )
     settings = make_settings(tmp_path, **{k.removeprefix("TRACEDOJO_").lower(): v for k, v in env.items()})
@@ -110,8 +112,10 @@ def test_submit_to_result_through_celery(broker: str, database_url: str, process
 def test_a_worker_killed_mid_grade_loses_nothing(database_url: str, processes: Processes, tmp_path: Path) -> None:
     env = stack_env(database_url=database_url, broker_url=REDIS, events_url=REDIS, secret=secrets.token_urlsafe(32))
     env |= {"TRACEDOJO_LIMITS__STEP_TIMEOUT": "5", "TRACEDOJO_GRADING_LEASE": "8"}
-    settings = make_settings(tmp_path, **{k.removeprefix("TRACEDOJO_").lower(): v for k, v in env.items()
-                                          if not k.startswith("TRACEDOJO_LIMITS")})
+    settings = make_settings(
+        tmp_path,
+        **{k.removeprefix("TRACEDOJO_").lower(): v for k, v in env.items() if not k.startswith("TRACEDOJO_LIMITS")},
+    )
     with TestClient(create_app(settings)) as web:
         headers = _learner(web)
         doomed = processes.worker("doomed", env)

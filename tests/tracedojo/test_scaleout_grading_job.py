@@ -42,8 +42,15 @@ def _stored(engine: Engine, status: SubmissionStatus = SubmissionStatus.QUEUED, 
         session.add(user)
         session.commit()
         assert user.id is not None
-        row = Submission(user_id=user.id, exercise_slug="echo-once", exercise_version="v", code="x = 1",
-                         max_score=7.0, status=status, **fields)
+        row = Submission(
+            user_id=user.id,
+            exercise_slug="echo-once",
+            exercise_version="v",
+            code="x = 1",
+            max_score=7.0,
+            status=status,
+            **fields,
+        )
         session.add(row)
         session.commit()
         assert row.id is not None
@@ -136,8 +143,12 @@ def test_the_dead_workers_claim_cannot_store_after_the_sweeper_took_its_row(engi
 
 
 def test_enqueueing_with_the_broker_down_keeps_the_row_and_returns_quickly(tmp_path: Path) -> None:
-    settings = Settings(queue="celery", broker_url="redis://127.0.0.1:9/0", secret_key="x" * 32,
-                       database_url=f"sqlite:///{tmp_path / 'td.db'}")
+    settings = Settings(
+        queue="celery",
+        broker_url="redis://127.0.0.1:9/0",
+        secret_key="x" * 32,
+        database_url=f"sqlite:///{tmp_path / 'td.db'}",
+    )
     queue = CeleryQueue(make_celery(settings), queue_name=settings.celery_queue)
     started = time.monotonic()
     queue.enqueue(1)  # logs a warning; a worker's sweeper enqueues the stored row later

@@ -51,9 +51,18 @@ GROUPS = {
     ],
 }
 LEFT_OUT = {
-    "test_grading_queue.py", "test_live.py", "test_db.py", "test_postgres.py", "test_scaleout_celery.py",
-    "test_scaleout_grading_job.py", "test_scaleout_suite.py", "test_cli.py", "test_lessons.py",
-    "test_security.py", "test_settings.py", "test_fetch_assets.py",
+    "test_grading_queue.py",
+    "test_live.py",
+    "test_db.py",
+    "test_postgres.py",
+    "test_scaleout_celery.py",
+    "test_scaleout_grading_job.py",
+    "test_scaleout_suite.py",
+    "test_cli.py",
+    "test_lessons.py",
+    "test_security.py",
+    "test_settings.py",
+    "test_fetch_assets.py",
 }
 
 
@@ -77,11 +86,26 @@ def test_every_test_file_is_rerun_or_left_out_for_a_stated_reason() -> None:
 def test_the_platform_tests_pass_on_postgres_and_celery(group: str) -> None:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(HERE), os.environ.get("PYTHONPATH")]))}
     run = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "scaleout_stack", "-p", "no:cacheprovider",
-         *(str(HERE / name) for name in GROUPS[group])],
-        check=False, env=env, capture_output=True, text=True, timeout=600, cwd=HERE.parent.parent,
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "scaleout_stack",
+            "-p",
+            "no:cacheprovider",
+            *(str(HERE / name) for name in GROUPS[group]),
+        ],
+        check=False,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=HERE.parent.parent,
     )
     assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-3000:]
     assert "platform stack: PostgreSQL + Celery" in run.stdout
     summary = run.stdout.strip().splitlines()[-1]
-    assert " passed" in summary and not any(word in summary for word in ("failed", "skipped", "deselected", "error")), summary
+    assert " passed" in summary and not any(word in summary for word in ("failed", "skipped", "deselected", "error")), (
+        summary
+    )

@@ -146,14 +146,20 @@ def regrade(user: InstructorOnly, session: SessionDep, platform: PlatformDep, sl
     done, previous = _regrade(session, platform, slug=slug, user=user)
     assert done.id is not None
     return RegradeQueued(
-        id=done.id, exercise=done.exercise_slug, version=done.exercise_version, previous_version=previous,
+        id=done.id,
+        exercise=done.exercise_slug,
+        version=done.exercise_version,
+        previous_version=previous,
         queued=done.submissions,
     )
 
 
 @api.get("/exercises/{slug}/regrades", response_model=list[RegradeReport])
 def get_regrades(
-    user: InstructorOnly, session: SessionDep, platform: PlatformDep, slug: str = Slug,
+    user: InstructorOnly,
+    session: SessionDep,
+    platform: PlatformDep,
+    slug: str = Slug,
     limit: Annotated[int, Query(ge=1, le=50)] = 5,
 ) -> list[RegradeReport]:
     """The latest regrades of the exercise: each regraded submission's result before and after."""
@@ -195,9 +201,16 @@ def _submission_or_404(session: Session, submission_id: int) -> tuple[Submission
 def _earlier(session: Session, submission_id: int) -> list[EarlierResult]:
     return [
         EarlierResult(
-            regrade_id=regrade.id or 0, replaced_at=regrade.created_at, exercise_version=kept.exercise_version,
-            status=kept.status, score=kept.score, max_score=kept.max_score, message=kept.message, output=kept.output,
-            steps=kept.steps, graded_at=kept.graded_at,
+            regrade_id=regrade.id or 0,
+            replaced_at=regrade.created_at,
+            exercise_version=kept.exercise_version,
+            status=kept.status,
+            score=kept.score,
+            max_score=kept.max_score,
+            message=kept.message,
+            output=kept.output,
+            steps=kept.steps,
+            graded_at=kept.graded_at,
         )
         for kept, regrade in earlier_results(session, submission_id=submission_id)
     ]
@@ -209,7 +222,10 @@ def get_submission(submission_id: SubmissionId, user: InstructorOnly, session: S
     row, owner = _submission_or_404(session, submission_id)
     assert owner.id is not None
     return SubmissionDetail(
-        **SubmissionPublic.of(row).model_dump(), user_id=owner.id, username=owner.username, code=row.code,
+        **SubmissionPublic.of(row).model_dump(),
+        user_id=owner.id,
+        username=owner.username,
+        code=row.code,
         earlier_results=_earlier(session, submission_id),
     )
 
@@ -233,7 +249,9 @@ def get_timeline(user_id: UserId, user: InstructorOnly, session: SessionDep, pla
     """A learner's quiz answers and submissions, oldest first."""
     learner = _learner_or_404(session, user_id)
     return LearnerTimeline(
-        user_id=user_id, username=learner.username, role=learner.role,
+        user_id=user_id,
+        username=learner.username,
+        role=learner.role,
         events=learner_timeline(session, user_id=user_id, catalog=platform.catalog),
     )
 

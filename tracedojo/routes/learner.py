@@ -133,7 +133,9 @@ async def live(websocket: WebSocket, submission_id: SubmissionId) -> None:
     await websocket.accept()
     if cross_site:
         # Browsers send the cookie with WebSockets opened by any page: only our own pages may use it.
-        await websocket.close(CLOSE_UNAUTHENTICATED, "not signed in: the session cookie only works from this site's pages")
+        await websocket.close(
+            CLOSE_UNAUTHENTICATED, "not signed in: the session cookie only works from this site's pages"
+        )
         return
     if user is None:
         await websocket.close(CLOSE_UNAUTHENTICATED, "not signed in: add ?token=<access token> or sign in")
@@ -195,6 +197,7 @@ async def _replay_from_database(
     websocket: WebSocket, platform: Platform, submission_id: int, *, skip: set[int] | None = None, wait: bool = True
 ) -> bool:
     """Send the stored steps (but those in ``skip``) and the result once final; False if not final yet."""
+
     def load() -> Submission | None:
         with Session(platform.engine, expire_on_commit=False) as session:
             return session.get(Submission, submission_id)

@@ -88,9 +88,7 @@ def error_page(
 
 
 def _lesson_or_404(platform: Platform, slug: str) -> Exercise:
-    return exercise_or_404(
-        platform, slug, missing=f"There is no lesson {slug[:64]!r}; the curriculum lists them all."
-    )
+    return exercise_or_404(platform, slug, missing=f"There is no lesson {slug[:64]!r}; the curriculum lists them all.")
 
 
 def _signed_in(request: Request) -> User | None:
@@ -118,7 +116,8 @@ async def _checked_form(request: Request) -> dict[str, str]:
     fields = {key: value for key, value in form.items() if isinstance(value, str)}
     if not csrf_valid(request.session, fields.get(CSRF_FIELD)):
         raise HTTPException(
-            status.HTTP_403_FORBIDDEN, "This form has expired (missing or wrong CSRF token). Reload the page and try again."
+            status.HTTP_403_FORBIDDEN,
+            "This form has expired (missing or wrong CSRF token). Reload the page and try again.",
         )
     return fields
 
@@ -228,7 +227,9 @@ async def logout(request: Request) -> Response:
 
 
 @router.get("/exercises/{slug}", response_class=HTMLResponse)
-def lesson_page(slug: str, request: Request, user: OptionalUser, session: SessionDep, platform: PlatformDep) -> Response:
+def lesson_page(
+    slug: str, request: Request, user: OptionalUser, session: SessionDep, platform: PlatformDep
+) -> Response:
     if user is None or user.id is None:
         return _login_redirect(request)
     exercise = _lesson_or_404(platform, slug)
@@ -300,8 +301,14 @@ async def practice_submit(
     except ValidationError as exc:
         problem = str(exc.errors()[0]["msg"]).removeprefix("Value error, ")
         return _practice(
-            request, user, session, platform, slug=slug, code=code.replace("\x00", ""),
-            error="Write some code first." if not code.strip() else f"Your code {problem}.", status_code=400,
+            request,
+            user,
+            session,
+            platform,
+            slug=slug,
+            code=code.replace("\x00", ""),
+            error="Write some code first." if not code.strip() else f"Your code {problem}.",
+            status_code=400,
         )
     try:
         row = submit(session, platform, user=user, exercise=exercise, code=code)
@@ -309,7 +316,13 @@ async def practice_submit(
         if exc.status_code != status.HTTP_413_CONTENT_TOO_LARGE:
             raise
         return _practice(
-            request, user, session, platform, slug=slug, code=code, error=str(exc.detail).capitalize() + ".",
+            request,
+            user,
+            session,
+            platform,
+            slug=slug,
+            code=code,
+            error=str(exc.detail).capitalize() + ".",
             status_code=exc.status_code,
         )
     return RedirectResponse(f"/submissions/{row.id}", status_code=status.HTTP_303_SEE_OTHER)
@@ -356,6 +369,7 @@ _AT_LINE = re.compile(r"\bat line (\d+)\b")
 
 def _same_source(a: str, b: str) -> bool:
     """Equal but for line endings and trailing blanks (a browser's form sends a textarea with CRLF)."""
+
     def canonical(code: str) -> list[str]:
         return [line.rstrip() for line in code.strip().splitlines()]
 
@@ -410,4 +424,3 @@ def _learner_variables(steps: list[dict[str, Any]]) -> dict[str, dict[int, str]]
             for name, value in variables.items():
                 table.setdefault(str(name), {})[int(step["n"])] = str(value)
     return table
-

@@ -49,12 +49,19 @@ def exercise() -> Exercise:
             "sample": {"code": "app = FastAPI()", "caption": "sample"},
             "execution_table": [
                 {"n": n, "action": title, "evaluation": "e", "result": "r", "check": check}
-                for n, (title, check) in enumerate(zip(TITLES, checks), start=1)
+                for n, (title, check) in enumerate(zip(TITLES, checks, strict=False), start=1)
             ],
             "variable_tracker": {"columns": ["Start"], "rows": [{"name": "data", "values": ["None"]}]},
             "key_moments": [{"question": f"q{i}", "answer": "a"} for i in range(3)],
             "quiz": [
-                {"id": f"q{i}", "prompt": "p", "choices": {"A": "a", "B": "b"}, "answer": "A", "hint": "h", "explanation": "e"}
+                {
+                    "id": f"q{i}",
+                    "prompt": "p",
+                    "choices": {"A": "a", "B": "b"},
+                    "answer": "A",
+                    "hint": "h",
+                    "explanation": "e",
+                }
                 for i in range(3)
             ],
             "snapshot": {"title": "t", "points": ["p"]},

@@ -49,9 +49,9 @@ def test_error_row_carries_the_overall_message(unloadable: Results) -> None:
 
 @pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
 def test_formula_injection_is_defused(build: Any, start: str) -> None:
-    evil = build([], submission=f"{start}HYPERLINK(\"http://x\")", status=Status.ERROR, message=f"{start}1+1")
+    evil = build([], submission=f'{start}HYPERLINK("http://x")', status=Status.ERROR, message=f"{start}1+1")
     (row,) = rows(render(Format.CSV, [evil]))
-    assert row["submission"] == f"'{start}HYPERLINK(\"http://x\")"
+    assert row["submission"] == f'\'{start}HYPERLINK("http://x")'
     assert row["message"] == f"'{start}1+1"
 
 
@@ -62,7 +62,7 @@ def test_defuse_leaves_ordinary_cells_alone() -> None:
 
 
 def test_commas_quotes_and_newlines_survive_a_round_trip(build: Any) -> None:
-    tricky = build([], submission='a, "b".py', status=Status.ERROR, message="line 1\nline 2, with \"quotes\"")
+    tricky = build([], submission='a, "b".py', status=Status.ERROR, message='line 1\nline 2, with "quotes"')
     (row,) = rows(render(Format.CSV, [tricky]))
     assert row["submission"] == 'a, "b".py'
-    assert row["message"] == "line 1\nline 2, with \"quotes\""
+    assert row["message"] == 'line 1\nline 2, with "quotes"'

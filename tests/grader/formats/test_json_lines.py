@@ -10,7 +10,15 @@ from grader.results import Results
 def test_one_submission_is_one_object_with_the_spec_fields(failed: Results) -> None:
     document = json.loads(render(Format.JSON, [failed]))
     assert set(document) == {
-        "exercise", "submission", "status", "score", "max_score", "message", "output", "duration_ms", "steps"
+        "exercise",
+        "submission",
+        "status",
+        "score",
+        "max_score",
+        "message",
+        "output",
+        "duration_ms",
+        "steps",
     }
     assert document["status"] == "failed"
     assert [s["n"] for s in document["steps"]] == [1, 2, 3, 4, 5, 6, 7]
