@@ -57,7 +57,7 @@ def test_on_time_late_and_after_the_last_date(session: Session) -> None:
 
 def test_the_due_date_is_a_moment_whatever_the_zone_it_was_written_in(session: Session) -> None:
     course, _ = create_course_with_staff(session)
-    # 18:59 in New York in March 2031 (EDT, UTC-4) is 22:59 UTC: an hour before DUE.
+    # 18:59 in New York in March 2025 (EDT, UTC-4) is 22:59 UTC: an hour before DUE.
     due = DUE.astimezone(ZoneInfo("America/New_York")) - timedelta(hours=1)
     assignment = create_echo_assignment(session, course, due=due, late_days=None)
     assert assignment.due_at == DUE - timedelta(hours=1)
@@ -93,7 +93,7 @@ def test_moving_the_due_date_recomputes_and_lists_the_grades_it_changed(session:
     graded_submission(session, learner, at=DUE + timedelta(hours=1), score=7)
     graded_submission(session, unchanged, at=DUE - timedelta(days=1), score=7)
     change = update_dates(session, assignment=assignment, requested_by=instructor.id, due_at=DUE + timedelta(hours=2))
-    assert change.what.startswith("due 2031-03-14 23:59 UTC → 2031-03-15 01:59 UTC")
+    assert change.what.startswith("due 2025-03-14 23:59 UTC → 2025-03-15 01:59 UTC")
     assert [(c["user_id"], c["before"], c["after"], c["after_state"]) for c in change.changes] == [
         (learner.id, 5.0, 10.0, "on_time")
     ]
