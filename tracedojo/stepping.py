@@ -181,21 +181,15 @@ def row_analytics(session: Session, *, exercise: Exercise) -> list[RowAnalytics]
         .where(StepPrediction.exercise_slug == exercise.slug)
         .group_by(col(StepPrediction.step), col(StepPrediction.correct))
     ).all()
-    stepping = session.exec(
-        select(
-            StepVisit.step,
-            func.count(),
-            func.sum(StepVisit.visits),
-            func.sum(StepVisit.back_steps),
-            func.sum(StepVisit.total_ms),
-        )
-        .where(StepVisit.exercise_slug == exercise.slug)
-        .group_by(col(StepVisit.step))
-    ).all()
+    # One record per learner and row, so this reads at most learners x rows records.
+    stepping = session.exec(select(StepVisit).where(StepVisit.exercise_slug == exercise.slug)).all()
     made: dict[int, list[int]] = {}
     for step, correct, count in guesses:
         made.setdefault(step, [0, 0])[0 if correct else 1] += count
-    walked = {step: (learners, visits or 0, back or 0, ms or 0) for step, learners, visits, back, ms in stepping}
+    walked: dict[int, tuple[int, int, int, int]] = {}
+    for record in stepping:
+        learners, visits, back, ms = walked.get(record.step, (0, 0, 0, 0))
+        walked[record.step] = (learners + 1, visits + record.visits, back + record.back_steps, ms + record.total_ms)
     rows = []
     for row in exercise.execution_table:
         right, wrong = made.get(row.n, [0, 0])
