@@ -392,3 +392,164 @@ def code_lines(code: str) -> list[Markup]:
         lines.pop()
     count = len(code.splitlines())
     return [Markup("".join(parts)) for parts in lines[:count]]
+
+
+# --- The pages' stepper data -------------------------------------------------------------------
+
+_STATUS_WORDS = {
+    "passed": "passed",
+    "failed": "failed",
+    "error": "error",
+    "timeout": "timed out",
+    "skipped": "skipped",
+    "pending": "not graded yet",
+}
+_STATUS_MARKS = {"passed": "✓", "failed": "✗", "error": "✗", "timeout": "✗", "skipped": "-"}
+
+
+class TrackerData(BaseModel):
+    columns: list[str]
+    rows: list[dict[str, Any]]
+
+
+class MomentData(BaseModel):
+    question: str
+    answer: str
+
+
+class StepperData(BaseModel):
+    mode: Literal["lesson", "replay"] = "lesson"
+    slug: str
+    trace: LessonTrace
+    sample_lines: list[str]
+    tracker: TrackerData
+    moments: list[MomentData]
+
+
+class RunStep(BaseModel):
+    """One graded row of a learner's run, as the replay shows it."""
+
+    n: int
+    status: str
+    expected: str = ""
+    actual: str = ""
+    message: str = ""
+    frames: list[Frame] = []
+    paused_line: int | None = None
+    variables: dict[str, str] = {}
+
+
+class ReplayData(StepperData):
+    mode: Literal["lesson", "replay"] = "replay"
+    code_lines: list[str]
+    runs: list[RunStep]
+    first_difference: int | None
+
+
+class SpineStep(BaseModel):
+    n: int
+    action: str
+    status: str = ""
+    status_words: str = ""
+    status_mark: str = ""
+
+
+def stepper_data(exercise: Exercise) -> StepperData:
+    tracker = exercise.variable_tracker
+    return StepperData(
+        slug=exercise.slug,
+        trace=lesson_trace(exercise),
+        sample_lines=[str(line) for line in code_lines(exercise.sample.code)],
+        tracker=TrackerData(
+            columns=list(tracker.columns), rows=[{"name": r.name, "values": list(r.values)} for r in tracker.rows]
+        ),
+        moments=[MomentData(question=m.question, answer=m.answer) for m in exercise.key_moments],
+    )
+
+
+def _run_step(raw: Any) -> RunStep | None:
+    """A stored step of a result, read defensively: the frames come from grading untrusted code."""
+    if not isinstance(raw, dict) or not isinstance(raw.get("n"), int):
+        return None
+    frames = []
+    for item in raw.get("frames") or []:
+        try:
+            frames.append(Frame.model_validate(item))
+        except ValueError:
+            continue
+    paused = raw.get("paused_line")
+    variables = raw.get("variables")
+    return RunStep(
+        n=raw["n"],
+        status=str(raw.get("status", "")),
+        expected=str(raw.get("expected") or ""),
+        actual=str(raw.get("actual") or ""),
+        message=str(raw.get("message") or ""),
+        frames=frames[:MAX_FRAMES],
+        paused_line=paused if isinstance(paused, int) and paused >= 1 else None,
+        variables={str(k): str(v) for k, v in variables.items()} if isinstance(variables, dict) else {},
+    )
+
+
+def _shape(frames: Sequence[Frame]) -> list[tuple[str, str, str]]:
+    return [(f.client, f.direction, f.type) for f in frames]
+
+
+def first_difference(lesson: LessonTrace, runs: Sequence[RunStep]) -> int | None:
+    """The first row where the learner's run and the lesson's part: the grader's first failing row,
+    or else (a run that passed) the first row whose recorded frames differ in kind from the lesson's."""
+    by_n = {run.n: run for run in runs}
+    for step in lesson.steps:
+        run = by_n.get(step.n)
+        if run is not None and run.status not in ("passed", ""):
+            return step.n
+    for step in lesson.steps:
+        run = by_n.get(step.n)
+        if run is not None and run.frames and _shape(run.frames) != _shape(step.frames):
+            return step.n
+    return None
+
+
+def replay_data(exercise: Exercise, steps: Sequence[Any], code: str) -> ReplayData:
+    base = stepper_data(exercise)
+    runs = [run for run in (_run_step(raw) for raw in steps) if run is not None]
+    return ReplayData(
+        **base.model_dump(exclude={"mode"}),
+        code_lines=[str(line) for line in code_lines(code)],
+        runs=runs,
+        first_difference=first_difference(base.trace, runs),
+    )
+
+
+def spine_of(exercise: Exercise, runs: Sequence[RunStep] | None = None) -> list[SpineStep]:
+    by_n = {run.n: run for run in runs or []}
+    spine = []
+    for row in exercise.execution_table:
+        status = by_n[row.n].status if row.n in by_n else ("pending" if runs is not None else "")
+        spine.append(
+            SpineStep(
+                n=row.n,
+                action=row.action,
+                status=status,
+                status_words=_STATUS_WORDS.get(status, status),
+                status_mark=_STATUS_MARKS.get(status, ""),
+            )
+        )
+    return spine
+
+
+def script_json(data: BaseModel) -> Markup:
+    """JSON for a ``<script type="application/json">`` block: nothing in it can close the element."""
+    text = data.model_dump_json()
+    return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
+
+
+def replay_context(exercise: Exercise | None, steps: Sequence[Any], code: str, *, final: bool) -> dict[str, Any]:
+    """What a result page needs for the replay: nothing until the run is graded (the live table
+    shows the rows arriving), or when the exercise is gone or nothing of the run was graded."""
+    if exercise is None or not final:
+        return {}
+    data = replay_data(exercise, steps, code)
+    if not data.runs:
+        return {}
+    return {"replay_json": script_json(data), "replay_spine": spine_of(exercise, data.runs)}
