@@ -6,6 +6,7 @@ from alembic import context
 from sqlalchemy import engine_from_config, pool
 from sqlmodel import SQLModel
 
+import tracedojo.course_models
 import tracedojo.models  # noqa: F401  (registers the tables)
 from tracedojo.settings import Settings
 
