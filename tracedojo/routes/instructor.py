@@ -26,10 +26,11 @@ from tracedojo.deps import (
 from tracedojo.exercise_stats import exercise_stats
 from tracedojo.gradebook import SORT_KEYS, GradebookFilter, Progress, gradebook, select_rows
 from tracedojo.lessons import lesson_of
-from tracedojo.models import SubmissionPublic, SubmissionResult
+from tracedojo.models import SubmissionPublic, SubmissionResult, SubmissionStatus
 from tracedojo.regrade import earlier_results, regrade_exercise, regrade_reports
 from tracedojo.submissions import attempts, recent_with_usernames
 from tracedojo.timeline import learner_timeline
+from tracedojo.trace_view import replay_context
 from tracedojo.views import render
 
 router = APIRouter(prefix="/instructor", include_in_schema=False)
@@ -122,6 +123,7 @@ def submission_page(
             "steps": {int(s["n"]): s for s in row.steps if isinstance(s, dict) and "n" in s},
             "earlier": [(kept, regrade, _step_statuses(kept)) for kept, regrade in reversed(earlier)],
             "attempts": attempts(session, user_id=row.user_id, slug=row.exercise_slug),
+            **replay_context(exercise, row.steps, row.code, final=SubmissionStatus(row.status).final),
         },
         user=instructor,
     )

@@ -30,6 +30,7 @@ from tracedojo.platform_state import Platform
 from tracedojo.progress import progress_of
 from tracedojo.security import csrf_token
 from tracedojo.submissions import CodeTooLarge, history, latest_code, submit, visible_submission
+from tracedojo.trace_view import replay_context, script_json, spine_of, stepper_data
 from tracedojo.views import render
 
 router = APIRouter(include_in_schema=False)
@@ -160,6 +161,8 @@ def lesson_page(slug: str, request: Request, user: PageUser, session: SessionDep
             "states": states,
             "progress": progress,
             "score_policy": quiz.SCORE_POLICY,
+            "stepper_json": script_json(stepper_data(exercise)),
+            "spine": spine_of(exercise),
         },
         user=user,
     )
@@ -267,6 +270,7 @@ def submission_page(
             "code_text": row.code,
             "error_lines": _error_lines(row.message, row.code) if row.status == SubmissionStatus.ERROR else [],
             "unchanged_starter": exercise is not None and _same_source(row.code, exercise.starter),
+            **replay_context(exercise, row.steps, row.code, final=SubmissionStatus(row.status).final),
         },
         user=user,
     )
