@@ -12,19 +12,14 @@ stays quiet or Redis cannot be reached, and a learner always gets the result.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
-from typing import Any
 
 import redis
 import redis.asyncio as aioredis
-from sqlalchemy import Engine
-from sqlmodel import Session
 
-from tracedojo.grading_job import LiveEvent
-from tracedojo.models import Submission, SubmissionPublic, SubmissionStatus
+from tracedojo.live import LiveEvent, live_event
 
 log = logging.getLogger("tracedojo.live")
 
@@ -60,7 +55,7 @@ class RedisEventPublisher:
     def publish(self, submission_id: int, event: LiveEvent) -> None:
         keys = [history_key(self.prefix, submission_id), channel_name(self.prefix, submission_id)]
         try:
-            self._script(keys=keys, args=[json.dumps(event), self.history_seconds])
+            self._script(keys=keys, args=[live_event(event).model_dump_json(), self.history_seconds])
         except redis.RedisError as exc:
             log.warning(
                 "live event of submission %d not published (%s); the result is in the database", submission_id, exc
@@ -71,20 +66,19 @@ class RedisEventPublisher:
 
 
 class RedisRelayHub:
-    """The web process's side: the same ``subscribe`` as ``LiveHub``, fed from Redis and the database."""
+    """The web process's side: the same ``subscribe`` as ``LiveHub``, fed from Redis.
 
-    def __init__(self, url: str, *, engine: Engine, prefix: str = "tracedojo", quiet_check: float = 5.0) -> None:
+    Each numbered event is relayed once, in order, across reconnections. Whatever Redis does not bring,
+    ``live.LiveSource`` finds in the database.
+    """
+
+    def __init__(self, url: str, *, prefix: str = "tracedojo", quiet_check: float = 5.0) -> None:
         self.url = url
-        self.engine = engine
         self.prefix = prefix
-        self.quiet_check = quiet_check
+        self.quiet_check = quiet_check  # seconds between looks at a quiet channel, and before reconnecting
 
     @asynccontextmanager
     async def subscribe(self, submission_id: int) -> AsyncIterator[asyncio.Queue[LiveEvent] | None]:
-        """None when the submission is already final (the caller replays it from the database)."""
-        if await asyncio.to_thread(self._final, submission_id) is not None:
-            yield None
-            return
         events: asyncio.Queue[LiveEvent] = asyncio.Queue()
         follower = asyncio.create_task(self._follow(submission_id, events))
         try:
@@ -100,7 +94,6 @@ class RedisRelayHub:
 
     async def _follow(self, submission_id: int, events: asyncio.Queue[LiveEvent]) -> None:
         last = 0  # the number of the last event relayed
-        relayed: dict[int, Any] = {}  # each row as last relayed: the database's copy repeats only a changed row
         while True:
             client = aioredis.Redis.from_url(self.url, socket_connect_timeout=2)
             pubsub = client.pubsub()
@@ -108,26 +101,22 @@ class RedisRelayHub:
                 await pubsub.subscribe(channel_name(self.prefix, submission_id))
                 for raw in await client.lrange(history_key(self.prefix, submission_id), last, -1):
                     last += 1
-                    if self._relay(json.loads(raw), events, relayed):
-                        return
+                    self._relay(submission_id, raw, events)
                 while True:
                     message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=self.quiet_check)
                     if message is None:
-                        if await self._relay_if_final(submission_id, events, relayed):
-                            return
                         continue
                     number, _, payload = bytes(message["data"]).partition(b" ")
                     if int(number) <= last:
                         continue
                     last = int(number)
-                    if self._relay(json.loads(payload), events, relayed):
-                        return
+                    self._relay(submission_id, payload, events)
             except (redis.RedisError, OSError) as exc:
                 log.warning(
-                    "live events of submission %d: Redis unavailable (%s); watching the database", submission_id, exc
+                    "live events of submission %d: Redis unavailable (%s); the database has the result",
+                    submission_id,
+                    exc,
                 )
-                if await self._relay_if_final(submission_id, events, relayed):
-                    return
                 await asyncio.sleep(min(self.quiet_check, 2.0))
             finally:
                 with suppress(Exception):
@@ -136,31 +125,8 @@ class RedisRelayHub:
                     await client.aclose()
 
     @staticmethod
-    def _relay(event: dict[str, Any], events: asyncio.Queue[LiveEvent], relayed: dict[int, Any]) -> bool:
-        events.put_nowait(event)
-        if event.get("type") == "step":
-            relayed[_step_number(event["step"])] = event["step"]
-        return event.get("type") == "result"
-
-    async def _relay_if_final(
-        self, submission_id: int, events: asyncio.Queue[LiveEvent], relayed: dict[int, Any]
-    ) -> bool:
-        final = await asyncio.to_thread(self._final, submission_id)
-        if final is None:
-            return False
-        for step in final.steps:
-            if relayed.get(_step_number(step)) != step:
-                events.put_nowait({"type": "step", "step": step})
-        events.put_nowait({"type": "result", "result": final.model_dump(mode="json")})
-        return True
-
-    def _final(self, submission_id: int) -> SubmissionPublic | None:
-        with Session(self.engine, expire_on_commit=False) as session:
-            row = session.get(Submission, submission_id)
-            if row is None or not SubmissionStatus(row.status).final:
-                return None
-            return SubmissionPublic.of(row)
-
-
-def _step_number(step: Any) -> int:
-    return int(step["n"]) if isinstance(step, dict) and "n" in step else -1
+    def _relay(submission_id: int, raw: bytes | str, events: asyncio.Queue[LiveEvent]) -> None:
+        try:
+            events.put_nowait(live_event(raw))
+        except ValueError:
+            log.warning("submission %d: a malformed live event from Redis was dropped", submission_id)

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Sequence
 from typing import Any
 
 from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
 from grader import Exercise
-from tracedojo.models import QuizAnswer, Role, Submission, SubmissionStatus, User
+from grader.results import StepResult
+from tracedojo.models import QuizAnswer, Role, Submission, SubmissionStatus, User, first_failure, parse_steps
 
 _NOT_PASSED = ("failed", "timeout", "error")
 WRONG_REPLIES_SHOWN = 3
@@ -54,10 +54,6 @@ class ExerciseStats(BaseModel):
     quiz: list[QuestionStats]
 
 
-def first_failure(steps: Sequence[Any]) -> dict[str, Any] | None:
-    return next((s for s in steps if isinstance(s, dict) and s.get("status") in _NOT_PASSED), None)
-
-
 def exercise_stats(session: Session, *, exercise: Exercise) -> ExerciseStats:
     """Learners' work only: instructors trying an exercise out do not count."""
     learners = select(User.id).where(User.role == Role.LEARNER)
@@ -75,9 +71,9 @@ def exercise_stats(session: Session, *, exercise: Exercise) -> ExerciseStats:
             continue
         graded += 1
         passed += status == SubmissionStatus.PASSED
-        first = first_failure(steps)
+        first = first_failure(parse_steps(steps))
         if first is not None:
-            n = int(first["n"])
+            n = first.n
             failed_first[n] += 1
             who[n].add(user_id)
             replies[n][_reply(first)] += 1
@@ -107,8 +103,8 @@ def exercise_stats(session: Session, *, exercise: Exercise) -> ExerciseStats:
     )
 
 
-def _reply(step: dict[str, Any]) -> str:
-    actual = str(step.get("actual") or "").strip() or str(step.get("message") or "").strip() or "(nothing)"
+def _reply(step: StepResult) -> str:
+    actual = step.actual.strip() or step.message.strip() or "(nothing)"
     return actual if len(actual) <= REPLY_CHARS else actual[: REPLY_CHARS - 1] + "…"
 
 

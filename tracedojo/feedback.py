@@ -14,10 +14,10 @@ from typing import Any
 from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
+from grader.results import StepResult
 from tracedojo.course_models import CourseMember, CourseRole, FeedbackRule, SubmissionComment, as_utc
 from tracedojo.courses import CourseError
-from tracedojo.exercise_stats import first_failure
-from tracedojo.models import Submission, SubmissionStatus, User, utcnow
+from tracedojo.models import Submission, SubmissionStatus, User, first_failure, utcnow
 
 MAX_COMMENT_CHARS = 4000
 
@@ -33,26 +33,26 @@ _ACTUAL_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
 FAILURE_KINDS = ("timeout", "error", *(name for name, _ in _ACTUAL_KINDS), "other")
 
 
-def failure_kind(step: dict[str, Any]) -> str:
+def failure_kind(step: StepResult) -> str:
     """The kind of a failing step's message: the grader's own ``kind`` when it gives one, else from its text."""
-    given = step.get("kind")
+    given = getattr(step, "kind", None)  # a field the grader may add
     if isinstance(given, str) and given:
         return given[:32]
-    status = str(step.get("status", ""))
+    status = str(step.status)
     if status in ("timeout", "error"):
         return status
-    actual = str(step.get("actual", ""))
+    actual = step.actual
     for name, pattern in _ACTUAL_KINDS:
         if pattern.search(actual):
             return name
     return "other"
 
 
-def failure_pattern(steps: Sequence[Any]) -> tuple[int, str] | None:
+def failure_pattern(steps: Sequence[StepResult]) -> tuple[int, str] | None:
     failed = first_failure(steps)
-    if failed is None or "n" not in failed:
+    if failed is None:
         return None
-    return int(failed["n"]), failure_kind(failed)
+    return failed.n, failure_kind(failed)
 
 
 # Comments
@@ -194,7 +194,7 @@ def rule_from_submission(
     session: Session, *, submission: Submission, course_id: int, body: str, author: User
 ) -> FeedbackRule:
     """Reusable feedback for the failure pattern of this submission."""
-    pattern = failure_pattern(submission.steps)
+    pattern = failure_pattern(submission.step_results)
     if pattern is None:
         raise CourseError("this submission has no failing step, so it has no failure pattern to attach feedback to")
     step_n, kind = pattern
@@ -220,7 +220,7 @@ def _matches(rule: FeedbackRule, row: Submission) -> bool:
         row.exercise_slug == rule.exercise_slug
         and SubmissionStatus(row.status).final
         and as_utc(row.created_at) >= as_utc(rule.created_at)
-        and failure_pattern(row.steps) == (rule.step_n, rule.kind)
+        and failure_pattern(row.step_results) == (rule.step_n, rule.kind)
     )
 
 
@@ -271,7 +271,7 @@ class ReusableFeedback(BaseModel):
 
 def feedback_for(session: Session, *, submission: Submission) -> list[ReusableFeedback]:
     """Reusable feedback of the author's courses that matches this submission's failure pattern."""
-    pattern = failure_pattern(submission.steps)
+    pattern = failure_pattern(submission.step_results)
     if pattern is None or not SubmissionStatus(submission.status).final:
         return []
     courses = select(CourseMember.course_id).where(

@@ -31,7 +31,9 @@ from grader import (
     grade_source,
 )
 from tracedojo.lessons import Catalog
+from tracedojo.live import LiveEvent, ResultEvent, StepEvent
 from tracedojo.models import (
+    GradedResult,
     Submission,
     SubmissionPublic,
     SubmissionStatus,
@@ -40,8 +42,6 @@ from tracedojo.models import (
 )
 
 log = logging.getLogger("tracedojo.grading")
-
-LiveEvent = dict[str, Any]
 
 
 class EventSink(Protocol):
@@ -193,21 +193,12 @@ def store_results(engine: Engine, held: Claim, results: Results, *, version: str
     return _finish(
         engine,
         held,
-        {
-            "status": results.status.value,
-            "score": results.score,
-            "max_score": results.max_score,
-            "message": results.message,
-            "output": results.output,
-            "duration_ms": results.duration_ms,
-            "steps": results.model_dump(mode="json")["steps"],
-            "exercise_version": version,
-        },
+        {**GradedResult.of_results(results).columns(), "exercise_version": version},
     )
 
 
 def store_error(engine: Engine, held: Claim, message: str) -> SubmissionPublic | None:
-    return _finish(engine, held, {"status": SubmissionStatus.ERROR.value, "score": 0.0, "message": message})
+    return _finish(engine, held, GradedResult(status=SubmissionStatus.ERROR, score=0.0, message=message).columns())
 
 
 def requeue_stale(engine: Engine, *, requeue_after: float, now: datetime | None = None, limit: int = 500) -> list[int]:
@@ -340,7 +331,7 @@ class SubmissionGrader:
             log.exception("grading submission %d failed", submission_id)
             final = store_error(self.engine, held, "The grader failed unexpectedly; please submit again.")
         if final is not None:
-            self.events.publish(submission_id, {"type": "result", "result": final.model_dump(mode="json")})
+            self.events.publish(submission_id, ResultEvent(result=final))
             self.events.close(submission_id)
         return held
 
@@ -352,7 +343,7 @@ class SubmissionGrader:
             return store_error(self.engine, held, f"Grading is unavailable on this server: {self.sandbox.unavailable}")
 
         def on_step(step: StepResult) -> None:
-            self.events.publish(held.submission_id, {"type": "step", "step": step.model_dump(mode="json")})
+            self.events.publish(held.submission_id, StepEvent(step=step))
 
         results = self.sandbox.grade(
             exercise, held.code, submission=submission_name(held.submission_id), on_step=on_step

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 from pydantic import Field as PydanticField
 from sqlalchemy import JSON, Column, Integer, String, Text
 from sqlmodel import Field, SQLModel
+
+from grader.results import Results, StepResult
 
 # Ids are INTEGER columns, 32 bits on PostgreSQL: a larger id in a URL is refused by name
 # instead of reaching the database (which would fail the query: a 500 there, a 404 on SQLite).
@@ -36,6 +39,80 @@ class SubmissionStatus(StrEnum):
     @property
     def final(self) -> bool:
         return self not in (SubmissionStatus.QUEUED, SubmissionStatus.RUNNING)
+
+
+def parse_steps(stored: Any) -> list[StepResult]:
+    """A result's stored steps (a JSON column) as the grader's ``StepResult``: the one place they are read.
+
+    A row that is not a step (data from an older or foreign grader) is left out rather than failing a page.
+    """
+    if not isinstance(stored, list):
+        return []
+    steps = []
+    for item in stored:
+        try:
+            steps.append(StepResult.model_validate(item))
+        except ValidationError:
+            continue
+    return steps
+
+
+def first_failure(steps: Sequence[StepResult]) -> StepResult | None:
+    """The first step that did not pass (skipped steps come after it)."""
+    return next((s for s in steps if s.status not in ("passed", "skipped")), None)
+
+
+class GradedResult(BaseModel):
+    """The result columns of a submission, current or kept by a regrade: the one place that names them.
+
+    ``max_score`` None leaves that column as it is (an error keeps the exercise's maximum).
+    """
+
+    status: SubmissionStatus
+    score: float | None = None
+    max_score: float | None = None
+    message: str = ""
+    output: str = ""
+    duration_ms: float | None = None
+    steps: list[StepResult] = []
+
+    @classmethod
+    def of_results(cls, results: Results) -> GradedResult:
+        return cls(
+            status=SubmissionStatus(results.status.value),
+            score=results.score,
+            max_score=results.max_score,
+            message=results.message,
+            output=results.output,
+            duration_ms=results.duration_ms,
+            steps=results.steps,
+        )
+
+    @classmethod
+    def of_row(cls, row: Submission | SubmissionResult) -> GradedResult:
+        return cls(
+            status=row.status,
+            score=row.score,
+            max_score=row.max_score,
+            message=row.message,
+            output=row.output,
+            duration_ms=row.duration_ms,
+            steps=parse_steps(row.steps),
+        )
+
+    def columns(self) -> dict[str, Any]:
+        """The values to store (an UPDATE's or a row's), steps as the JSON the column holds."""
+        values: dict[str, Any] = {
+            "status": self.status.value,
+            "score": self.score,
+            "message": self.message,
+            "output": self.output,
+            "duration_ms": self.duration_ms,
+            "steps": [step.model_dump(mode="json") for step in self.steps],
+        }
+        if self.max_score is not None:
+            values["max_score"] = self.max_score
+        return values
 
 
 USERNAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{2,31}$"
@@ -116,6 +193,10 @@ class Submission(SQLModel, table=True):
     lease_token: str | None = Field(default=None, max_length=32)
     lease_until: datetime | None = Field(default=None, index=True)
 
+    @property
+    def step_results(self) -> list[StepResult]:
+        return parse_steps(self.steps)
+
 
 class SubmissionCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -165,25 +246,26 @@ class SubmissionPublic(SQLModel):
     message: str
     output: str
     duration_ms: float | None
-    steps: list[dict[str, Any]]
+    steps: list[StepResult]
     created_at: datetime
     finished_at: datetime | None
 
     @classmethod
     def of(cls, row: Submission) -> SubmissionPublic:
         assert row.id is not None
+        result = GradedResult.of_row(row)
         return cls(
             id=row.id,
             exercise=row.exercise_slug,
             exercise_version=row.exercise_version,
             submission=submission_name(row.id),
-            status=row.status,
-            score=row.score,
+            status=result.status,
+            score=result.score,
             max_score=row.max_score,
-            message=row.message,
-            output=row.output,
-            duration_ms=row.duration_ms,
-            steps=row.steps,
+            message=result.message,
+            output=result.output,
+            duration_ms=result.duration_ms,
+            steps=result.steps,
             created_at=row.created_at,
             finished_at=row.finished_at,
         )
@@ -221,3 +303,7 @@ class SubmissionResult(SQLModel, table=True):
     duration_ms: float | None = None
     steps: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False, default=list))
     graded_at: datetime | None = None
+
+    @property
+    def step_results(self) -> list[StepResult]:
+        return parse_steps(self.steps)

@@ -40,7 +40,7 @@ class Platform:
             # Workers elsewhere grade; their live events come over Redis (or, with none, from the database).
             bus = settings.event_bus_url
             hub = (
-                RedisRelayHub(bus, engine=engine, prefix=settings.events_prefix, quiet_check=settings.live_quiet_check)
+                RedisRelayHub(bus, prefix=settings.events_prefix, quiet_check=settings.live_quiet_check)
                 if bus
                 else LiveHub()
             )

@@ -10,8 +10,7 @@ from pydantic import BaseModel, computed_field
 from sqlmodel import Session, col, select
 
 from grader import Exercise, ExerciseError
-from tracedojo.exercise_stats import first_failure
-from tracedojo.models import Regrade, Submission, SubmissionResult, SubmissionStatus, User
+from tracedojo.models import GradedResult, Regrade, Submission, SubmissionResult, SubmissionStatus, User, first_failure
 
 if TYPE_CHECKING:
     from tracedojo.platform_state import Platform
@@ -46,22 +45,12 @@ def start_regrade(
                 submission_id=row.id,
                 regrade_id=regrade.id,
                 exercise_version=row.exercise_version,
-                status=row.status,
-                score=row.score,
-                max_score=row.max_score,
-                message=row.message,
-                output=row.output,
-                duration_ms=row.duration_ms,
-                steps=row.steps,
                 graded_at=row.finished_at,
+                **GradedResult.of_row(row).columns(),
             )
         )
-        row.status = SubmissionStatus.QUEUED
-        row.score = None
-        row.steps = []
-        row.message = ""
-        row.output = ""
-        row.duration_ms = None
+        for column, value in GradedResult(status=SubmissionStatus.QUEUED).columns().items():
+            setattr(row, column, value)
         row.started_at = None
         row.finished_at = None
         session.add(row)
@@ -114,13 +103,13 @@ class RegradeReport(BaseModel):
 
 
 def _verdict(row: Submission | SubmissionResult) -> Verdict:
-    failed = first_failure(row.steps)
+    failed = first_failure(row.step_results)
     return Verdict(
         exercise_version=row.exercise_version,
         status=SubmissionStatus(row.status),
         score=row.score,
         max_score=row.max_score,
-        failed_at=int(failed["n"]) if failed else None,
+        failed_at=failed.n if failed else None,
         graded_at=row.finished_at if isinstance(row, Submission) else row.graded_at,
     )
 

@@ -9,9 +9,8 @@ from pydantic import BaseModel
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from tracedojo.exercise_stats import first_failure
 from tracedojo.lessons import Catalog
-from tracedojo.models import QuizAnswer, Submission, SubmissionStatus
+from tracedojo.models import QuizAnswer, Submission, SubmissionStatus, first_failure, parse_steps
 
 
 class TimelineEvent(BaseModel):
@@ -67,7 +66,7 @@ def learner_timeline(session: Session, *, user_id: int, catalog: Catalog) -> lis
         )
         .all()
     ):
-        failed = first_failure(steps)
+        failed = first_failure(parse_steps(steps))
         events.append(
             TimelineEvent(
                 at=created_at,
@@ -78,7 +77,7 @@ def learner_timeline(session: Session, *, user_id: int, catalog: Catalog) -> lis
                 status=status,
                 score=score,
                 max_score=max_score,
-                failed_at=int(failed["n"]) if failed else None,
+                failed_at=failed.n if failed else None,
             )
         )
     events.sort(key=lambda e: e.at)

@@ -22,12 +22,12 @@ from tracedojo.event_relay import RedisEventPublisher
 from tracedojo.grading_job import (
     EventSink,
     LeaseHeld,
-    LiveEvent,
     SubmissionGrader,
     WarmSandbox,
     requeue_stale,
 )
 from tracedojo.lessons import Catalog
+from tracedojo.live import LiveEvent
 from tracedojo.models import utcnow
 from tracedojo.settings import Settings
 

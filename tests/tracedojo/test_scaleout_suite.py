@@ -8,6 +8,10 @@ deployment, or is already tested on these services:
   sandbox's zygote dying); on Celery the workers' sweeper and leases do that job, tested in
   ``test_scaleout_grading_job.py`` and ``test_scaleout_celery.py`` (a worker killed mid-grade).
 * ``test_live.py``: the in-process ``LiveHub`` alone, which a Celery web process does not use.
+* ``test_live_source.py``: ``LiveSource`` over an in-process hub and a SQLite file of its own; on
+  Redis it runs inside ``test_live_fallback.py``, ``test_live_real_clients.py`` and the API tests.
+* ``test_models.py``: the result model alone, no database.
+* ``test_browser_tool.py``: ``tools/browser.py`` (which browser the tests launch), no platform.
 * ``test_db.py``: migrations on a SQLite file it names; ``test_postgres.py`` is their PostgreSQL twin.
 * ``test_postgres.py``, ``test_scaleout_celery.py``, ``test_scaleout_grading_job.py``: these
   already run on the services, each with databases, brokers and processes of its own.
@@ -53,6 +57,9 @@ GROUPS = {
 LEFT_OUT = {
     "test_grading_queue.py",
     "test_live.py",
+    "test_live_source.py",
+    "test_models.py",
+    "test_browser_tool.py",
     "test_db.py",
     "test_postgres.py",
     "test_scaleout_celery.py",

@@ -112,15 +112,16 @@ def submission_page(
     row, owner = submission_and_owner_or_404(session, submission_id)
     exercise = platform.catalog.get(row.exercise_slug)
     earlier = earlier_results(session, submission_id=submission_id)
+    result = SubmissionPublic.of(row)
     return render(
         request,
         "instructor/submission.html",
         {
-            "submission": SubmissionPublic.of(row),
+            "submission": result,
             "row": row,
             "owner": owner,
             "lesson": lesson_of(exercise) if exercise else None,
-            "steps": {int(s["n"]): s for s in row.steps if isinstance(s, dict) and "n" in s},
+            "steps": {step.n: step for step in result.steps},
             "earlier": [(kept, regrade, _step_statuses(kept)) for kept, regrade in reversed(earlier)],
             "attempts": attempts(session, user_id=row.user_id, slug=row.exercise_slug),
             **replay_context(exercise, row.steps, row.code, final=SubmissionStatus(row.status).final),
@@ -130,7 +131,7 @@ def submission_page(
 
 
 def _step_statuses(kept: SubmissionResult) -> dict[int, str]:
-    return {int(s["n"]): str(s.get("status", "")) for s in kept.steps if isinstance(s, dict) and "n" in s}
+    return {step.n: str(step.status) for step in kept.step_results}
 
 
 @router.get("/learners/{user_id}", response_class=HTMLResponse)

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, WebSocket, WebSocketDisconnect, status
 from fastapi.responses import Response
@@ -14,6 +14,7 @@ from pydantic import BaseModel
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
+from grader.results import StepResult
 from tracedojo.activity import ActivityFeed
 from tracedojo.charts import stuck_steps_chart
 from tracedojo.deps import (
@@ -32,7 +33,7 @@ from tracedojo.deps import (
 )
 from tracedojo.exercise_stats import ExerciseStats, exercise_stats
 from tracedojo.gradebook import GradebookFilter, GradebookRow, gradebook, gradebook_csv, select_rows
-from tracedojo.models import Role, SubmissionPublic, SubmissionStatus
+from tracedojo.models import GradedResult, Role, SubmissionPublic, SubmissionStatus
 from tracedojo.platform_state import Platform
 from tracedojo.regrade import RegradeReport, earlier_results, regrade_exercise, regrade_reports
 from tracedojo.timeline import TimelineEvent, learner_timeline
@@ -126,7 +127,7 @@ class EarlierResult(BaseModel):
     max_score: float
     message: str
     output: str
-    steps: list[dict[str, Any]]
+    steps: list[StepResult]
     graded_at: datetime | None
 
 
@@ -143,13 +144,8 @@ def _earlier(session: Session, submission_id: int) -> list[EarlierResult]:
             regrade_id=regrade.id or 0,
             replaced_at=regrade.created_at,
             exercise_version=kept.exercise_version,
-            status=kept.status,
-            score=kept.score,
-            max_score=kept.max_score,
-            message=kept.message,
-            output=kept.output,
-            steps=kept.steps,
             graded_at=kept.graded_at,
+            **GradedResult.of_row(kept).model_dump(exclude={"duration_ms"}),
         )
         for kept, regrade in earlier_results(session, submission_id=submission_id)
     ]

@@ -20,6 +20,7 @@ from tracedojo.deps import (
     exercise_or_404,
 )
 from tracedojo.lessons import LessonPublic, lesson_of
+from tracedojo.live import LiveSource
 from tracedojo.models import Submission, SubmissionCreate, SubmissionPublic, SubmissionQueued, SubmissionStatus
 from tracedojo.platform_state import Platform
 from tracedojo.progress import ExerciseListing, listing
@@ -89,9 +90,6 @@ def get_submission(submission_id: SubmissionId, user: CurrentUser, session: Sess
     return SubmissionPublic.of(row)
 
 
-LIVE_POLL_SECONDS = 0.5
-
-
 @router.websocket("/submissions/{submission_id}/live")
 async def live(websocket: WebSocket, submission_id: SubmissionId, caller: WebSocketCaller) -> None:
     """One message per step as it is graded, then the final result; the cookie or ?token= signs in."""
@@ -124,51 +122,12 @@ async def live(websocket: WebSocket, submission_id: SubmissionId, caller: WebSoc
 
 
 async def _forward_events(websocket: WebSocket, platform: Platform, submission_id: int) -> None:
-    async with platform.hub.subscribe(submission_id) as events:
-        if events is None:
-            await _replay_from_database(websocket, platform, submission_id)
-            return
-        sent: set[int] = set()
-        while True:
-            try:
-                event = await asyncio.wait_for(events.get(), platform.settings.live_quiet_check)
-            except TimeoutError:
-                # Silence: the result may have been stored by someone whose events never reach this
-                # channel (a lost lease, a second enqueue); the database has the last word.
-                if await _replay_from_database(websocket, platform, submission_id, skip=sent, wait=False):
-                    return
-                continue
-            await websocket.send_json(event)
-            if event["type"] == "step":
-                sent.add(int(event["step"]["n"]))
-            elif event["type"] == "result":
-                return
+    source = LiveSource(platform.hub, platform.engine, quiet_check=platform.settings.live_quiet_check)
+    async with contextlib.aclosing(source.events(submission_id)) as events:
+        async for event in events:
+            await websocket.send_json(event.model_dump(mode="json"))
 
 
 async def _until_disconnect(websocket: WebSocket) -> None:
     while (await websocket.receive())["type"] != "websocket.disconnect":
         pass  # whatever the client sends is ignored
-
-
-async def _replay_from_database(
-    websocket: WebSocket, platform: Platform, submission_id: int, *, skip: set[int] | None = None, wait: bool = True
-) -> bool:
-    """Send the stored steps (but those in ``skip``) and the result once final; False if not final yet."""
-
-    def load() -> Submission | None:
-        with Session(platform.engine, expire_on_commit=False) as session:
-            return session.get(Submission, submission_id)
-
-    while True:
-        row = await asyncio.to_thread(load)
-        if row is None:
-            return True
-        if SubmissionStatus(row.status).final:
-            for step in row.steps:
-                if not skip or step.get("n") not in skip:
-                    await websocket.send_json({"type": "step", "step": step})
-            await websocket.send_json({"type": "result", "result": SubmissionPublic.of(row).model_dump(mode="json")})
-            return True
-        if not wait:
-            return False
-        await asyncio.sleep(LIVE_POLL_SECONDS)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request, status
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from pydantic import BaseModel, ValidationError
 
 from grader import Exercise
+from grader.results import StepResult
 from tracedojo import quiz
 from tracedojo.accounts import UsernameTaken, authenticate_user, create_user
 from tracedojo.deps import (
@@ -251,9 +251,9 @@ def submission_page(
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"There is no submission {submission_id} for you to see.")
     exercise = platform.catalog.get(row.exercise_slug)
     lesson = lesson_of(exercise) if exercise else None
-    steps = {int(step["n"]): step for step in row.steps if isinstance(step, dict) and "n" in step}
     result = SubmissionPublic.of(row)
-    learner_variables = _learner_variables(row.steps)
+    steps = {step.n: step for step in result.steps}
+    learner_variables = _learner_variables(result.steps)
     beside = _beside(lesson, learner_variables) if lesson and learner_variables else []
     return render(
         request,
@@ -328,12 +328,10 @@ def _beside(lesson: LessonPublic, learner: dict[str, dict[int, str]]) -> list[Be
     return rows
 
 
-def _learner_variables(steps: list[dict[str, Any]]) -> dict[str, dict[int, str]]:
+def _learner_variables(steps: list[StepResult]) -> dict[str, dict[int, str]]:
     """Per variable, its value in the learner's endpoint after each step, when the grader captured them."""
     table: dict[str, dict[int, str]] = {}
     for step in steps:
-        variables = step.get("variables") if isinstance(step, dict) else None
-        if isinstance(variables, dict):
-            for name, value in variables.items():
-                table.setdefault(str(name), {})[int(step["n"])] = str(value)
+        for name, value in step.variables.items():
+            table.setdefault(name, {})[step.n] = value
     return table
