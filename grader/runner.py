@@ -640,7 +640,8 @@ class TraceRun:
     def _next_event(self, peer: Peer, timeout: float) -> Event:
         event = peer.next_event(timeout)
         if event.kind == "wait":
-            self.waited[peer.name] = max(self.waited.get(peer.name, 0), event.taken)
+            # Never more than the client sent: a forged report cannot vouch for messages not yet delivered.
+            self.waited[peer.name] = max(self.waited.get(peer.name, 0), min(event.taken, peer.sent))
         self.wire.read(peer.name, event)
         return event
 
