@@ -165,9 +165,9 @@ class TraceRun:
             record = self.peers[name].record if name in self.peers else None
             if record is None:
                 continue
-            hint = say.mistake_hint(record.error, record.violation)
+            hint = say.mistake_hint(record.error, record.violation, accepted=record.accepted)
             if hint:
-                return "" if hint in message else hint
+                return "" if say.already_said(hint, message) else hint
         return ""
 
     def _paused_line(self, row: TraceStep) -> int | None:
