@@ -207,7 +207,7 @@ def accept_hint(handshake: Handshake | None, record: ConnectionRecord | None) ->
     if handshake is None or handshake.outcome not in ("closed", "timeout"):
         return ""
     if handshake.outcome == "closed":
-        raw = mistake_hint(record.error if record else None, None)
+        raw = mistake_hint(record.error if record else None, None, accepted=False)
         if raw in (SENT_BEFORE_ACCEPT, RECEIVED_BEFORE_ACCEPT):
             return raw
         if validation_refusal(handshake.reason):
@@ -595,10 +595,7 @@ def raised_actual(error: str) -> str:
 def finish_hint(error: dict[str, Any], *, closed_itself: bool, many_clients: bool) -> str:
     """What to change when the endpoint raised instead of returning after the client left."""
     if closed_itself:
-        return (
-            " Your endpoint closed the connection itself and then kept using it; return (or break "
-            "out of the loop) right after `await websocket.close(...)`."
-        )
+        return SEND_AFTER_CLOSE
     if error.get("type") != "WebSocketDisconnect" or _raised_by_learner(error):
         return ""  # a raised WebSocketDisconnect gets ``mistake_hint``'s words
     if not sent_after_departure(error):
@@ -653,8 +650,8 @@ NOT_A_MESSAGE = (
     "(or `send_bytes`, `send_json`)."
 )
 SEND_AFTER_CLOSE = (
-    " Starlette's error means your endpoint sent after closing the connection: return (or break out of "
-    "the loop) right after `await websocket.close(...)`."
+    " Your endpoint closed the connection itself and then kept using it; return (or break "
+    "out of the loop) right after `await websocket.close(...)`."
 )
 RECEIVE_AFTER_DISCONNECT = (
     " Starlette's error means your endpoint called receive again after the client's disconnect: end the "
@@ -668,6 +665,15 @@ TEXT_NOT_STR = (
     " Your endpoint sent a text message whose data was not a str: `send_text` takes a str (convert with "
     "`str(...)`), and `send_json` sends other values."
 )
+# What a message that already gives a hint's fix contains (a hint not listed is its own phrase).
+_FIX_SAID = {SEND_AFTER_CLOSE: "`await websocket.close(...)`", RAISED_DISCONNECT: "Raising WebSocketDisconnect"}
+
+
+def already_said(hint: str, message: str) -> bool:
+    """Whether ``message`` already names the fix ``hint`` would add."""
+    return _FIX_SAID.get(hint, hint) in message
+
+
 _SEND_CALL = re.compile(r"\.send\(")
 
 
@@ -676,10 +682,10 @@ def _raised_by_learner(error: dict[str, Any]) -> bool:
     return str(error.get("source") or "").lstrip().startswith("raise")
 
 
-def mistake_hint(error: dict[str, Any] | None, violation: str | None) -> str:
+def mistake_hint(error: dict[str, Any] | None, violation: str | None, *, accepted: bool) -> str:
     """Names a mistake beginners make with real code, and its fix, from how the connection's run ended:
     the exception the endpoint raised (Starlette's raw message-type errors among them) or the message the
-    grader refused ("" when it is none of these)."""
+    grader refused ("" when it is none of these). ``accepted``: the endpoint had accepted the connection."""
     if violation:
         if "expected a bytes payload" in violation:
             return BYTES_NOT_BYTES
@@ -698,7 +704,8 @@ def mistake_hint(error: dict[str, Any] | None, violation: str | None) -> str:
     if message.startswith('Expected ASGI message "websocket.send" or "websocket.close"'):
         return NOT_A_MESSAGE
     if message.startswith('WebSocket is not connected. Need to call "accept" first.'):
-        return RECEIVED_BEFORE_ACCEPT
+        # After an accept, Starlette says this once the endpoint itself has closed the connection.
+        return SEND_AFTER_CLOSE if accepted else RECEIVED_BEFORE_ACCEPT
     if message.startswith('Cannot call "send" once a close message has been sent.'):
         return SEND_AFTER_CLOSE
     if message.startswith('Cannot call "receive" once a disconnect message has been received.'):

@@ -129,6 +129,7 @@ class TraceRun:
                 if actual:
                     actual_parts.append(actual)
         except StepFailure as failure:
+            variables = self._variables(row)
             return StepResult(
                 n=row.n,
                 title=row.action,
@@ -137,10 +138,13 @@ class TraceRun:
                 actual=failure.actual,
                 message=failure.message + self._mistake(row, failure.message),
                 duration_ms=_ms(started),
-                variables=self._variables(row),
+                variables=variables,
                 frames=self.wire.end_row(passed=False),
                 paused_line=self._paused_line(row),
             )
+        # The wait for the app to pause (see _variables) is part of the row's time: a hanging app's extra
+        # wait shows in the row that delivered the message, not in no row at all.
+        variables = self._variables(row, settle=True)
         return StepResult(
             n=row.n,
             title=row.action,
@@ -149,7 +153,7 @@ class TraceRun:
             actual="; ".join(actual_parts),
             message="",
             duration_ms=_ms(started),
-            variables=self._variables(row, settle=True),
+            variables=variables,
             frames=self.wire.end_row(passed=True),
             paused_line=self._paused_line(row),
         )
@@ -161,9 +165,9 @@ class TraceRun:
             record = self.peers[name].record if name in self.peers else None
             if record is None:
                 continue
-            hint = say.mistake_hint(record.error, record.violation)
+            hint = say.mistake_hint(record.error, record.violation, accepted=record.accepted)
             if hint:
-                return "" if hint in message else hint
+                return "" if say.already_said(hint, message) else hint
         return ""
 
     def _paused_line(self, row: TraceStep) -> int | None:
@@ -636,7 +640,8 @@ class TraceRun:
     def _next_event(self, peer: Peer, timeout: float) -> Event:
         event = peer.next_event(timeout)
         if event.kind == "wait":
-            self.waited[peer.name] = max(self.waited.get(peer.name, 0), event.taken)
+            # Never more than the client sent: a forged report cannot vouch for messages not yet delivered.
+            self.waited[peer.name] = max(self.waited.get(peer.name, 0), min(event.taken, peer.sent))
         self.wire.read(peer.name, event)
         return event
 

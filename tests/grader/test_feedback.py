@@ -65,7 +65,7 @@ def _error(kind: str, message: str, source: str = "") -> dict[str, Any]:
 def test_known_mistakes_are_named_with_their_fix(
     error: dict[str, Any] | None, violation: str | None, hint: str
 ) -> None:
-    assert feedback.mistake_hint(error, violation) == hint
+    assert feedback.mistake_hint(error, violation, accepted=hint is not feedback.RECEIVED_BEFORE_ACCEPT) == hint
 
 
 @pytest.mark.parametrize(
@@ -80,7 +80,7 @@ def test_known_mistakes_are_named_with_their_fix(
     ],
 )
 def test_other_endings_get_no_mistake_hint(error: dict[str, Any] | None, violation: str | None) -> None:
-    assert feedback.mistake_hint(error, violation) == ""
+    assert feedback.mistake_hint(error, violation, accepted=True) == ""
 
 
 def test_json_of_json_finds_only_json_text_holding_a_structure() -> None:
@@ -97,3 +97,16 @@ def test_json_quoted_text_is_a_json_string_literal() -> None:
     assert not feedback.json_quoted_text("Message text was: Hello")
     assert not feedback.json_quoted_text('"unterminated')
     assert not feedback.json_quoted_text('"a" and "b"')
+
+
+def test_not_connected_after_an_accept_means_the_endpoint_closed_it_itself() -> None:
+    error = _error("WebSocketDisconnected", 'WebSocket is not connected. Need to call "accept" first.')
+    assert feedback.mistake_hint(error, None, accepted=True) == feedback.SEND_AFTER_CLOSE
+    assert feedback.mistake_hint(error, None, accepted=False) == feedback.RECEIVED_BEFORE_ACCEPT
+
+
+def test_a_fix_already_given_is_not_given_twice() -> None:
+    refusal = feedback.ran_on_after_refusal("", "WebSocketDisconnected: ...")
+    assert feedback.already_said(feedback.SEND_AFTER_CLOSE, refusal)
+    assert feedback.already_said(feedback.RAISED_DISCONNECT, "x" + feedback.RAISED_DISCONNECT)
+    assert not feedback.already_said(feedback.NOT_A_MESSAGE, "Your endpoint crashed while handling the message.")
