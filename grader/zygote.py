@@ -159,39 +159,21 @@ def _set_limits(limits: dict[str, Any]) -> None:
         resource.setrlimit(which, value)
 
 
-# How much less CPU a submission's processes get, together, than the grader's (the zygote's and the runner's).
-_SUBMISSION_NICE = 5
-
-
-def _share_cpu_as_one() -> None:
-    """The whole submission shares one CPU share, however many processes and threads it runs.
-
-    A new session is a new scheduler autogroup (where the kernel has them, as on most distributions): the
-    scheduler then divides CPU time between autogroups first, so a submission spinning on 24 threads gets
-    what one that sleeps would get, and the grader and zygote keep theirs. Its nice (``_SUBMISSION_NICE``)
-    weighs the group below the grader's. Without autogroups the processes are niced one by one instead
-    (inherited by all they start): the grader still comes first, but a many-threaded submission then
-    takes more than its neighbours. (cgroup v2 would do this and memory too; see grader/limits.py.)
-    """
-    try:
-        with open("/proc/self/autogroup", "w") as f:
-            f.write(str(_SUBMISSION_NICE))
-    except OSError:
-        pass
-    with contextlib.suppress(OSError):
-        os.setpriority(os.PRIO_PROCESS, 0, _SUBMISSION_NICE)
-
-
 def _job_main(config: dict[str, Any], control_fd: int, output_fd: int, uid: int) -> None:
     """In the job's process (pid 1 of its namespace when isolated). Never returns."""
     try:
         limits = config["limits"]
         isolated = bool(config["isolated"])
+        # A session of its own is a scheduler autogroup of its own where the kernel has them (the default on
+        # most distributions, /proc/sys/kernel/sched_autogroup_enabled): CPU time is divided between autogroups
+        # first, so a submission spinning on 24 threads gets what one that sleeps would get, and no more than
+        # the grader's own session (the zygote's and the runner's). Without autogroups its processes compete one
+        # by one. (A cgroup v2 per job would do this, and memory too; these machines mount those controllers as
+        # cgroup v1, so it is not used: see the README.)
         os.setsid()
         if isolated:
             _linux.mount("proc", "/proc", "proc", _linux.MS_NOSUID | _linux.MS_NODEV | _linux.MS_NOEXEC)
             _private_tmp(int(limits["tmp_size_kb"]), config.get("tmp_binds", []))
-        _share_cpu_as_one()
         null = os.open("/dev/null", os.O_RDONLY)
         os.dup2(null, 0)
         os.dup2(output_fd, 1)

@@ -110,7 +110,8 @@ def test_a_step_deadline_holds_however_many_waits_are_queued(connect: Callable[[
     started = time.monotonic()
     event = peer.next_non_wait(0.3)
     elapsed = time.monotonic() - started
-    assert event.kind == "timeout"
+    # a timeout, or the flood cut off as too many reports (bridge.REPORT_LIMIT): either way, in time
+    assert event.kind in ("timeout", "close"), event
     assert elapsed < 1.0, f"a 0.3 s step took {elapsed:.1f} s"
 
 
