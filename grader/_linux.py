@@ -122,3 +122,62 @@ def locked_mount_flags(path: str) -> int:
         if f & st:
             flags |= ms
     return flags
+
+
+# -- what the kernel says about another process (read from /proc) ------------------------------
+
+_EPOLL_WAITS = {
+    "x86_64": frozenset({232, 281, 441}),  # epoll_wait, epoll_pwait, epoll_pwait2
+    "aarch64": frozenset({22, 441}),  # epoll_pwait, epoll_pwait2
+}
+
+
+def children_of(pid: int) -> list[int]:
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            return [int(p) for p in f.read().split()]
+    except (OSError, ValueError):
+        return []
+
+
+def namespace_pids(pid: int) -> list[int]:
+    """The process's pid in its own pid namespace and in each one above it, outermost first."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("NSpid:"):
+                    return [int(p) for p in line.split()[1:]]
+    except (OSError, ValueError):
+        pass
+    return []
+
+
+def main_thread_idle(pid: int) -> bool | None:
+    """Whether the process's main thread is blocked in epoll, which is where an asyncio event loop waits
+    when it has nothing to run: True idle, False running or blocked elsewhere (time.sleep, a lock, a
+    read), None when the kernel will not say (another machine type, no permission, the process gone)."""
+    waits = _EPOLL_WAITS.get(platform.machine())
+    if waits is None:
+        return None
+    try:
+        with open(f"/proc/{pid}/syscall") as f:
+            first = f.read().split(maxsplit=1)
+    except OSError:
+        return None
+    if not first or first[0] == "-1":
+        # in the kernel outside any system call: a page fault (busy), or it has exited (a zombie)
+        return None if not first or _state(pid) in ("Z", "X", "") else False
+    if first[0] == "running":
+        return False
+    try:
+        return int(first[0]) in waits
+    except ValueError:
+        return None
+
+
+def _state(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return ""

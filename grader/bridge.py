@@ -2,11 +2,30 @@
 
 Each WebSocket connection the TestClient opens becomes a socket to the
 sandboxed child. What comes back is validated (only WebSocket server messages,
-bounded size) before the TestClient sees it. The bridge adds two kinds of
-marker messages the learner's code cannot forge, because the child can only
-send validated ASGI messages: ``tracedojo.wait`` (the app awaits a message) and
-``tracedojo.timeout`` (the runner's deadline passed; the TestClient has no
-receive timeout of its own).
+bounded size, a strict order of frames) before the TestClient sees it. The
+bridge adds two kinds of marker messages: ``tracedojo.wait`` (the child says the
+app awaits a message) and ``tracedojo.timeout`` (the runner's deadline passed;
+the TestClient has no receive timeout of its own).
+
+What can be trusted. Learner code runs in the same process as the child's relay,
+so it can find the connection's socket (by descriptor number, or through ``gc``)
+and write frames itself, or take over the relay's objects. Every frame is
+therefore the child's *claim*:
+
+* the WebSocket messages (accept, send, close, denial) are exactly what a real
+  client would receive from that process, forged or not: they decide verdicts;
+* the end of the socket (EOF) and its timing are the kernel's: trusted;
+* "wait" (the app awaits a message), "done" (the endpoint returned, or raised
+  this error), "vars" (the endpoint's variables) and "route" are unverified
+  reports. A wait only counts once the kernel shows the child's event loop idle
+  (``Peer`` checks); "done" is taken only as the child's last frame before EOF,
+  and any frame after it, a second report, a report counting more messages than
+  the bridge delivered, or a frame before the route is a protocol violation
+  (the row fails). Variables are only ever displayed.
+
+What remains forgeable: code that takes over the relay completely (closing or
+patching it rather than adding frames to it) can claim its endpoint finished
+cleanly after the client left, which no client can observe either way.
 """
 
 from __future__ import annotations
@@ -27,6 +46,18 @@ from grader.sandbox import SandboxedChild
 WAIT = "tracedojo.wait"
 TIMEOUT = "tracedojo.timeout"
 _POLL = 0.02
+# What the bridge lets pile up for the runner, unread, before it stops reading the child's socket: the child's
+# sends then block, as a real server's do when its client reads slowly. Bounds the grader's memory whatever
+# a submission sends (on top of this, at most one frame of ``frame_limit`` bytes).
+UNREAD_BYTES = 4 << 20
+UNREAD_MESSAGES = 256
+# A wait for the same message count is passed on again at most this often: an app calling receive() in a
+# tight loop (with a timeout) would otherwise queue waits faster than the runner can read them.
+_WAIT_REPEAT = 0.05
+# Reports (waits and variables) one connection may send. Each costs the grader's shared event loop a JSON
+# parse; an endpoint makes a few per message it handles, and even one polling receive() every millisecond for
+# a whole submission stays under this. Past it the connection is ended as a protocol violation.
+REPORT_LIMIT = 50_000
 # How long a refusal (a close before accepting) is held back while the endpoint's run ends: the TestClient
 # tears the connection down as soon as it hears the close, and a crash right after it would go unreported.
 _REFUSAL_HOLD = 0.25
@@ -59,6 +90,19 @@ class ConnectionRecord:
     source_lines: int = 0
     settled: int = 0  # messages the app had taken when it last paused
     snapshot: int = 0  # the child's number for the latest report; an older one arriving late is ignored
+    delivered: int = 0  # messages the bridge has passed to the child, counting websocket.connect
+    taken: int = 0  # the most messages the child has claimed the app took
+    route_seen: bool = False
+    report_count: int = 0
+    numbered: int = 0  # the relay numbers its frames 1, 2, 3...: the last number seen
+    client_left: bool = False  # the client sent its close (the bridge passed websocket.disconnect on)
+    reported: dict[str, Any] | None = None  # the child's "done" frame, held until its socket ends
+    last_wait: tuple[int, float] = (-1, 0.0)  # the latest wait passed on: messages taken, when
+    # messages (and their bytes) put into the TestClient's queue, and how many the runner has read
+    queued: int = 0
+    queued_bytes: int = 0
+    read: int = 0
+    read_bytes: int = 0
     done: threading.Event = field(default_factory=threading.Event)
     reports: threading.Condition = field(default_factory=threading.Condition)
 
@@ -69,6 +113,15 @@ class ConnectionRecord:
 
     def disarm(self) -> None:
         self.deadline = None
+
+    def note_read(self, message: Message) -> None:
+        """Called by the runner's side for each message it takes from the TestClient's queue."""
+        self.read += 1
+        self.read_bytes += message_size(message)
+
+    def backlog(self) -> bool:
+        """Whether the runner has enough unread that the bridge should stop reading from the child."""
+        return self.queued - self.read >= UNREAD_MESSAGES or self.queued_bytes - self.read_bytes >= UNREAD_BYTES
 
     def wait_for_pause(self, taken: int, timeout: float) -> bool:
         """Whether the app has paused after taking ``taken`` messages, waiting up to ``timeout`` for it.
@@ -108,13 +161,16 @@ class Bridge:
         sock = self.child.open_connection(_serializable_scope(scope))
         stream = await SocketStream.from_socket(sock)
         async with stream, anyio.create_task_group() as group:
-            group.start_soon(self._client_to_child, receive, stream)
+            group.start_soon(self._client_to_child, receive, stream, record)
             await self._child_to_client(stream, send, record)
             group.cancel_scope.cancel()
 
-    async def _client_to_child(self, receive: Receive, stream: SocketStream) -> None:
+    async def _client_to_child(self, receive: Receive, stream: SocketStream, record: ConnectionRecord) -> None:
         while True:
             message = await receive()
+            record.delivered += 1  # before it can be taken: a report counting it may come back at once
+            if message["type"] == "websocket.disconnect":
+                record.client_left = True
             try:
                 await stream.send(protocol.frame({"m": protocol.encode_asgi(message)}))
             except (anyio.BrokenResourceError, anyio.ClosedResourceError, OSError):
@@ -125,62 +181,135 @@ class Bridge:
     async def _child_to_client(self, stream: SocketStream, send: Send, record: ConnectionRecord) -> None:
         reader = protocol.FrameReader(self.frame_limit)
         open_ = True
+
+        async def to_client(message: Message) -> None:
+            record.queued += 1
+            record.queued_bytes += message_size(message)
+            await send(message)
+
         while True:
             data = b""
-            if open_:
+            if open_ and not record.backlog():
                 with anyio.move_on_after(_POLL):
                     try:
                         data = await stream.receive(65536)
                     except (anyio.EndOfStream, anyio.BrokenResourceError, anyio.ClosedResourceError, OSError):
                         open_ = False
-                        if not record.done.is_set():
-                            record.lost = True
-                            record.done.set()
-                        await self._release(send, record)
-                        await self._finish(send, record)
+                        await self._ended(to_client, record)
             else:
                 await anyio.sleep(_POLL)
             if data:
                 try:
                     for frame in reader.feed(data):
-                        await self._relay(frame, send, record)
+                        await self._relay(frame, to_client, record)
                 except protocol.ProtocolViolation as exc:
                     record.violation = str(exc)
                     record.done.set()
-                    await self._release(send, record)
-                    await self._finish(send, record)
+                    await self._release(to_client, record)
+                    await self._finish(to_client, record)
                     open_ = False
             if record.held is not None and time.monotonic() >= record.held[1]:
-                await self._release(send, record)
+                await self._release(to_client, record)
             deadline = record.deadline
             if deadline is not None and time.monotonic() >= deadline:
                 record.deadline = None
-                await send({"type": TIMEOUT, "armed": record.armed})
+                await to_client({"type": TIMEOUT, "armed": record.armed})
+
+    async def _ended(self, send: Send, record: ConnectionRecord) -> None:
+        """The child's end of the socket is closed (the kernel says so: this part cannot be forged)."""
+        if not record.done.is_set():
+            report = record.reported
+            if report is None:
+                record.lost = True  # it ended without the relay's last word: the process died, or was broken
+            else:
+                error = report.get("error")
+                record.error = error if isinstance(error, dict) else None
+                if record.accepted and record.closed is None and not record.client_left:
+                    # The relay closes an open connection when the endpoint ends (as a server does). A socket
+                    # that ends without that close was ended by something else: a client sees it drop.
+                    record.violation = (
+                        "the connection dropped without a close frame (something other than the grader's "
+                        "relay ended it)"
+                    )
+            record.done.set()
+        await self._release(send, record)
+        await self._finish(send, record)
 
     async def _relay(self, frame: dict[str, Any], send: Send, record: ConnectionRecord) -> None:
         kind = frame.get("t")
-        _note_variables(frame, record)
-        if kind == "vars":
-            return
-        if kind == "route":
+        number = frame.get("n")
+        if type(number) is not int or number != record.numbered + 1:
+            raise protocol.ProtocolViolation(
+                f"the sandboxed process sent frame number {str(number)[:20]} where {record.numbered + 1} was due "
+                "(something other than the grader's relay wrote to its connection)"
+            )
+        record.numbered = number
+        if record.reported is not None:
+            # The relay's "done" is its last frame. Anything after it means someone else writes on this socket.
+            raise protocol.ProtocolViolation(
+                "the sandboxed process kept sending after it reported that your endpoint had finished "
+                "(something other than the grader's relay wrote to its connection)"
+            )
+        if not record.route_seen:
+            if kind != "route":
+                raise protocol.ProtocolViolation(
+                    f"the sandboxed process sent a {str(kind)[:20]!r} frame before the connection was set up "
+                    "(something other than the grader's relay wrote to its connection)"
+                )
+            record.route_seen = True
             matched = frame.get("matched")
             record.route = matched if isinstance(matched, str) else None
             record.route_known = True
-        elif kind == "wait":
-            taken = frame.get("taken")
-            if record.accepted and record.closed is None and isinstance(taken, int):
-                await send({"type": WAIT, "taken": taken})
+            return
+        taken = frame.get("taken")
+        if taken is not None:
+            # After the app closes an accepted connection the child hands it the client's disconnect itself
+            # (the reply a client's close would bring), one message the bridge never delivered.
+            limit = record.delivered + (1 if record.accepted and record.closed is not None else 0)
+            if type(taken) is not int or not 0 <= taken <= limit:
+                raise protocol.ProtocolViolation(
+                    f"the sandboxed process claimed your endpoint took {str(taken)[:20]} messages, but only "
+                    f"{record.delivered} were delivered (something other than the grader's relay wrote to its "
+                    "connection)"
+                )
+            record.taken = max(record.taken, taken)
+        if kind in ("wait", "vars"):
+            record.report_count += 1
+            if record.report_count > REPORT_LIMIT:
+                raise protocol.ProtocolViolation(
+                    f"the sandboxed process sent over {REPORT_LIMIT} reports on one connection (a flood of frames "
+                    "from something other than the grader's relay, or a receive() polled in a tight loop)"
+                )
+        _note_variables(frame, record)
+        if kind == "vars":
+            return
+        if kind == "wait":
+            if not isinstance(taken, int):
+                raise protocol.ProtocolViolation("a wait frame without a message count")
+            await self._wait(taken, send, record)
         elif kind == "send":
             message = protocol.decode_app_message(frame.get("m"))
+            automatic = frame.get("auto") is True and message["type"] == "websocket.close"
             await self._forward(message, send, record)
+            if automatic and record.closed == (message["code"], message["reason"]):
+                record.synthetic_close = True  # only the wording: "your endpoint returned" (unverified)
         elif kind == "done":
             error = frame.get("error")
-            record.error = error if isinstance(error, dict) else None
-            record.done.set()
-            await self._release(send, record)
-            await self._finish(send, record)
+            if error is not None and not isinstance(error, dict):
+                raise protocol.ProtocolViolation("a malformed report of how the endpoint ended")
+            record.reported = {"error": error}  # taken only if the socket ends next (see _ended)
         else:
-            raise protocol.ProtocolViolation(f"unknown frame {kind!r}")
+            raise protocol.ProtocolViolation(f"unknown frame {str(kind)[:20]!r}")
+
+    async def _wait(self, taken: int, send: Send, record: ConnectionRecord) -> None:
+        if not record.accepted or record.closed is not None:
+            return
+        now = time.monotonic()
+        last_taken, last_time = record.last_wait
+        if taken == last_taken and now - last_time < _WAIT_REPEAT:
+            return  # the same wait again, soon after: the runner has heard it
+        record.last_wait = (taken, now)
+        await send({"type": WAIT, "taken": taken})
 
     async def _forward(self, message: Message, send: Send, record: ConnectionRecord) -> None:
         kind = message["type"]
@@ -222,9 +351,16 @@ class Bridge:
         await send({"type": "websocket.close", "code": code, "reason": ""})
 
 
+def message_size(message: Message) -> int:
+    """Roughly what a message held in the TestClient's queue costs, for the backlog bound."""
+    payload = message.get("text") or message.get("bytes") or message.get("body") or message.get("reason") or ""
+    return 64 + len(payload)
+
+
 def _note_variables(frame: dict[str, Any], record: ConnectionRecord) -> None:
-    """Keep the newest report of the endpoint's variables. Learner code can forge frames, so everything is
-    checked and cut to size; a forgery can only change what is displayed, and how long a row waits for it."""
+    """Keep the newest report of the endpoint's variables. Unverified: learner code can forge frames, so
+    everything is checked and cut to size; a forgery can only change what is displayed, and how long a row
+    waits for it (never longer than the row's own deadline)."""
     raw, taken, number = frame.get("vars"), frame.get("taken"), frame.get("seq")
     if not isinstance(raw, dict) or type(taken) is not int or type(number) is not int or number <= record.snapshot:
         return

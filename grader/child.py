@@ -158,10 +158,17 @@ class _Connection:
         self.snapshots = 0  # numbers each snapshot, so the bridge keeps the newest if two cross on the way
         self.frames: list[types.FrameType] = []  # the learner's frames at the latest snapshot that found some
         self.reporters: set[asyncio.Task[None]] = set()
+        # The endpoint's run is over: its "done" is the last frame the bridge accepts on this socket, so
+        # nothing else may be emitted (the learner's leftover tasks get what a server gives them instead).
+        self.ended = False
+        self.numbered = 0  # frames sent on this connection
 
     async def emit(self, message: dict[str, Any]) -> None:
         async with self.lock:
-            await self.loop.sock_sendall(self.sock, protocol.frame(message))
+            # Numbered on the wire, in the order sent: a frame that learner code slips in breaks the count,
+            # for its own number or for the relay's next one (the bridge ends the connection either way).
+            self.numbered += 1
+            await self.loop.sock_sendall(self.sock, protocol.frame({**message, "n": self.numbered}))
 
     def _snapshot(self, found: list[types.FrameType], *, paused: bool) -> dict[str, Any]:
         """The fields that report the endpoint's variables now, after taking ``self.taken`` messages.
@@ -195,7 +202,7 @@ class _Connection:
         else (asyncio.sleep, a lock, a queue), or has ended, report them now from its suspended coroutines,
         so the row that delivered the message shows what the endpoint made of it.
         """
-        if self.settled >= taken:
+        if self.settled >= taken or self.ended:
             return
         found = [] if task.done() else variables.frames_of_task(self.filename, task)
         reporter = self.loop.create_task(self._emit_quietly({"t": "vars", **self._snapshot(found, paused=True)}))
@@ -204,6 +211,8 @@ class _Connection:
 
     async def _emit_quietly(self, message: dict[str, Any]) -> None:
         # The connection may be gone, and with it the row that wanted these variables.
+        if self.ended:
+            return
         with contextlib.suppress(OSError):
             await self.emit(message)
 
@@ -227,6 +236,8 @@ class _Connection:
                 await self.inbox.put(m)
 
     async def receive(self) -> dict[str, Any]:
+        if self.ended:
+            return {"type": "websocket.disconnect", "code": 1006}  # as a server answers once the run is over
         if self.inbox.empty():
             await self.emit({"t": "wait", "taken": self.taken, **self._own_stack(paused=True)})
         message = await self.inbox.get()
@@ -240,6 +251,9 @@ class _Connection:
         # A close after the client left is ignored, as uvicorn does; only data has nowhere to go.
         if self.client_gone and message.get("type") == "websocket.send":
             raise ClientDisconnected("sent to a client that had already disconnected")
+        if self.ended:
+            # uvicorn refuses a message for a connection whose endpoint has returned; so do we.
+            raise RuntimeError(f"Unexpected ASGI message {message.get('type')!r} after the endpoint returned.")
         await self.emit({"t": "send", "m": protocol.encode_asgi(message), **self._own_stack(paused=False)})
         kind = message.get("type")
         if kind == "websocket.accept":
@@ -263,11 +277,20 @@ class _Connection:
             error = {"type": "Cancelled", "message": "the grader stopped the endpoint", "line": None, "source": ""}
         except BaseException as exc:
             error = describe_exception(exc, self.filename)
+        for reporter in list(self.reporters):
+            reporter.cancel()
+        if self.accepted and not self.client_gone:
+            # What an ASGI server does when the endpoint ends with the connection open: close it, 1011 if
+            # the endpoint raised. Marked automatic so the feedback can say the endpoint returned.
+            code = 1000 if error is None else 1011
+            close = {"type": "websocket.close", "code": code, "reason": ""}
+            await self._emit_quietly({"t": "send", "auto": True, "m": close})
         if self.frames:
             # A frame keeps its locals after it returns: show what the run ended with (after an except
             # clause, say), then let go of the frames, which hold this connection through the websocket.
             await self._emit_quietly({"t": "vars", **self._snapshot([], paused=True)})
             self.frames = []
+        self.ended = True
         try:
             await self.emit({"t": "done", "error": error})
             # Half-close, then keep reading until the bridge hangs up: closing while its last write is

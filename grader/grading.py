@@ -61,12 +61,56 @@ def grade_source(
         )
     if "\x00" in code:
         return _error(exercise, submission, started, "The submission contains a NUL character; it is not Python text.")
+    reasons = []
+    for _attempt in range(GRADER_ATTEMPTS):
+        try:
+            return _grade_once(exercise, code, sandbox, submission, seed, on_step, started)
+        except _GraderFault as fault:
+            reasons.append(fault.reason)  # the grader's trouble, not the submission's: grade it afresh
+    return _error(
+        exercise,
+        submission,
+        started,
+        f"The grader itself failed while grading this submission ({reasons[-1]}); this is not a problem with "
+        f"your code. It was tried {GRADER_ATTEMPTS} times: please submit again, or tell your instructor.",
+    )
+
+
+# A grading the grader's own machinery broke (the sandbox stopped or restarted under it, a child could not be
+# started) is run again from the start, this many times in all.
+GRADER_ATTEMPTS = 3
+
+
+class _GraderFault(Exception):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _fault_of(child: SandboxedChild) -> None:
+    """Raise ``_GraderFault`` if the child was ended by the grader's machinery rather than by what it did."""
+    if child.exited.done():
+        exit_ = child.exited.result()
+        if exit_.grader_fault:
+            raise _GraderFault(exit_.describe())
+
+
+def _grade_once(
+    exercise: Exercise,
+    code: str,
+    sandbox: Sandbox,
+    submission: str,
+    seed: int | None,
+    on_step: StepCallback | None,
+    started: float,
+) -> Results:
+    limits = sandbox.limits
     try:
         child = sandbox.spawn()
     except SandboxUnavailable:
         raise
     except Exception as exc:
-        return _error(exercise, submission, started, f"The grader could not start a sandbox: {exc}")
+        raise _GraderFault(f"it could not start a sandboxed process: {exc}") from exc
     output = ""
     try:
         try:
@@ -81,6 +125,7 @@ def grade_source(
                     "returns. The grader runs your app itself: put the call under "
                     '`if __name__ == "__main__":` (or remove it).'
                 )
+            _fault_of(child)
             return _error(exercise, submission, started, message, output)
         routes = ready.get("routes")
         context = Context(
@@ -100,6 +145,9 @@ def grade_source(
             replay = TraceRun(exercise, client, bridge, values, timeout, deadline, context).run()
             steps = _merge_replay(steps, replay, values, on_step)
         output = child.output(limits.output_bytes)
+        _fault_of(child)
+    except _GraderFault:
+        raise
     except Exception as exc:
         return _error(
             exercise, submission, started, f"The grader failed unexpectedly: {type(exc).__name__}: {exc}", output
@@ -153,10 +201,33 @@ def _load(child: SandboxedChild, code: str, submission: str, exercise: Exercise,
     if reply is None:
         raise _LoadError(f"Your code stopped the grader's process while loading: {_describe_exit(child)}.")
     if reply.get("t") == "load_error":
-        raise _LoadError(str(reply.get("message", "your code could not be loaded")))
+        # The child's own words, unverified: code run at import can write to this socket too. The grader's
+        # relay hangs up right after a load error, so a further message (or no hang-up) means it was not
+        # the relay that wrote this one. Believed or not, a load error is never a pass.
+        if not _hangs_up(child, _HANG_UP_SECONDS):
+            raise _LoadError(CONTROL_FORGED)
+        raise _LoadError(str(reply.get("message", "your code could not be loaded"))[:2000])
     if reply.get("t") != "ready":
         raise _LoadError("The sandboxed process answered something unexpected while loading.")
     return reply
+
+
+_HANG_UP_SECONDS = 2.0
+CONTROL_FORGED = (
+    "Your code wrote to the grader's control channel while loading (a report of its own, which the grader "
+    "cannot believe). A submission is graded only on what its endpoint does."
+)
+
+
+def _hangs_up(child: SandboxedChild, timeout: float) -> bool:
+    child.control.settimeout(timeout)
+    try:
+        message, _ = protocol.recv_control(child.control)
+    except (OSError, protocol.ProtocolViolation):
+        return False
+    finally:
+        child.control.settimeout(None)
+    return message is None
 
 
 # How long to wait for the zygote to report how a child that hung up on us ended. It is usually there at

@@ -12,7 +12,13 @@ class Limits(BaseModel):
     load_timeout: float = Field(default=5.0, gt=0, le=120, description="seconds to import the submission")
     submission_timeout: float = Field(default=30.0, gt=0, le=600, description="wall seconds for a whole submission")
     cpu_seconds: int = Field(default=10, ge=1, le=600, description="CPU seconds for the sandboxed child")
-    memory_mb: int = Field(default=256, ge=32, le=8192, description="address space on top of the warm interpreter")
+    memory_mb: int = Field(
+        default=256,
+        ge=32,
+        le=8192,
+        description="memory on top of the warm interpreter: each process's address space, and all of a "
+        "submission's processes together (grader/_memory.py)",
+    )
     processes: int = Field(default=24, ge=4, le=1024, description="processes and threads of the child")
     open_files: int = Field(default=64, ge=16, le=4096)
     file_size_kb: int = Field(default=1024, ge=16, description="largest file the child may write")

@@ -105,22 +105,31 @@ class Peer:
         return self.sent + (1 if self.closed_by_client else 0)
 
     def next_event(self, timeout: float) -> Event:
-        """The next thing from the server; ``timeout`` if nothing within ``timeout`` seconds."""
+        """The next thing from the server; ``timeout`` if nothing within ``timeout`` seconds.
+
+        The deadline holds whatever the child has queued: a wait read after it is a timeout. A wait is
+        the child's unverified claim, so it only counts once the kernel shows the child's event loop idle
+        (a blocked or spinning loop that claims to wait is busy, as a client would find out).
+        """
         if self._ahead:
             return self._ahead.popleft()
         if self.session is None or self.closed_by_server:
             return Event("close", {"type": "websocket.close", "code": self._close_code()})
         assert self.record is not None
+        end = time.monotonic() + timeout
         armed = self.record.arm(timeout)
         try:
             while True:
                 message = self.session.receive()
+                self.record.note_read(message)
                 kind = message.get("type")
                 if kind == TIMEOUT:
                     if message.get("armed") == armed:
                         return Event("timeout")
                     continue  # a stale marker from an earlier deadline
                 if kind == WAIT:
+                    if not self.bridge.child.loop_idle(end, gone=self.record.done.is_set):
+                        return Event("timeout")
                     taken = int(message.get("taken", 0))
                     self.idle = taken >= self.sent
                     return Event("wait", taken=taken)
@@ -141,6 +150,8 @@ class Peer:
             event = self.next_event(max(0.0, deadline - time.monotonic()))
             if event.kind != "wait":
                 return event
+            if time.monotonic() >= deadline:
+                return Event("timeout")
 
     def _close_code(self) -> int:
         if self.record is not None and self.record.closed is not None:

@@ -13,6 +13,7 @@ import base64
 import contextlib
 import json
 import os
+import re
 import socket
 import struct
 from collections.abc import Mapping
@@ -37,7 +38,26 @@ def loads(data: bytes) -> dict[str, Any]:
         raise ProtocolViolation(f"not JSON: {exc}") from exc
     if not isinstance(message, dict):
         raise ProtocolViolation("not a JSON object")
-    return message
+    cleaned: dict[str, Any] = _clean(message)
+    return cleaned
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _clean(value: Any) -> Any:
+    """Text from the child as Python text that can always be encoded: JSON's ``\\ud800`` escapes decode to
+    lone surrogates, which no UTF-8 writer accepts (a forged load error carrying one crashed every output
+    format). Pairs become the character they stand for; a lone one becomes U+FFFD."""
+    if isinstance(value, str):
+        if _SURROGATE.search(value) is None:
+            return value
+        return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    if isinstance(value, list):
+        return [_clean(item) for item in value]
+    if isinstance(value, dict):
+        return {_clean(k): _clean(v) for k, v in value.items()}
+    return value
 
 
 # -- control datagrams -------------------------------------------------------------------------

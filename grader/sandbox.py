@@ -12,18 +12,21 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
+from collections.abc import Callable
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from pathlib import Path
 from typing import Any
 
-from grader import protocol
+from grader import _linux, protocol
 from grader.limits import Limits
 
 _PROJECT_ROOT = str(Path(__file__).resolve().parent.parent)
 _BOOT = "import sys; sys.path.insert(0, {root!r}); from grader.zygote import main; main({fd})"
 _START_TIMEOUT = 60.0
 _SPAWN_TIMEOUT = 15.0
+_IDLE_POLL = 0.002
 
 
 class SandboxUnavailable(RuntimeError):
@@ -46,13 +49,23 @@ class ChildExit:
     """How a sandboxed child ended."""
 
     def __init__(
-        self, code: int | None, signal: int | None, message: str = "", peak_rss_kb: int = 0, cpu_s: float = 0.0
+        self,
+        code: int | None,
+        signal: int | None,
+        message: str = "",
+        peak_rss_kb: int = 0,
+        cpu_s: float = 0.0,
+        *,
+        grader_fault: bool = False,
     ) -> None:
         self.code = code
         self.signal = signal
         self.message = message
         self.peak_rss_kb = peak_rss_kb
         self.cpu_s = cpu_s
+        # The grader's own machinery ended it (the zygote stopped or was restarted, a spawn failed), not the
+        # submission: such a grading is retried and never blamed on the learner.
+        self.grader_fault = grader_fault
 
     def describe(self) -> str:
         if self.message:
@@ -76,12 +89,37 @@ class ChildExit:
 class SandboxedChild:
     """One submission's process: a control socket, per-connection sockets, captured output."""
 
-    def __init__(self, sandbox: Sandbox, job: int, control: socket.socket, output_fd: int) -> None:
+    def __init__(self, sandbox: Sandbox, job: int, control: socket.socket, output_fd: int, pid: int = 0) -> None:
         self.sandbox = sandbox
         self.job = job
         self.control = control
         self.output_fd = output_fd
+        self.pid = pid  # in the zygote's pid namespace
         self.exited: Future[ChildExit] = sandbox._exit_future(job)
+        self._host_pid: int | None = None
+        self._looked_up = False
+
+    def host_pid(self) -> int | None:
+        """The child's pid as this process sees it (None if it cannot be found, or is gone)."""
+        if not self._looked_up:
+            self._looked_up = True
+            self._host_pid = self.sandbox._host_pid_of(self.pid)
+        return self._host_pid
+
+    def loop_idle(self, until: float, gone: Callable[[], bool] = lambda: False) -> bool:
+        """Whether the child's event loop is idle, waiting in the kernel for something to happen; checks
+        until ``until`` (monotonic) for it to become so. The kernel's word, which learner code cannot
+        forge short of blocking in epoll itself. True when the state cannot be read (then only the
+        child's own report says it waits; see ``_linux.main_thread_idle``), or once ``gone()`` says the
+        connection is over (what comes next on it decides then)."""
+        pid = self.host_pid()
+        while True:
+            idle = _linux.main_thread_idle(pid) if pid is not None else None
+            if idle is None or idle or gone():
+                return True
+            if time.monotonic() >= until:
+                return False
+            time.sleep(_IDLE_POLL)
 
     def open_connection(self, scope: dict[str, Any]) -> socket.socket:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -238,6 +276,7 @@ class Sandbox:
                     message.get("message") or "",
                     int(message.get("peak_rss_kb") or 0),
                     float(message.get("cpu_s") or 0.0),
+                    grader_fault=bool(message.get("grader_fault")),
                 )
                 self._resolve_exit(job, exit_)
                 spawned = self._spawned.pop(job, None)
@@ -248,7 +287,9 @@ class Sandbox:
             mine = {job for job, owner in list(self._owners.items()) if owner is control}
             pending = [job for job, f in self._exits.items() if not f.done() and job in mine]
         for job in pending:
-            self._resolve_exit(job, ChildExit(None, None, "the sandbox stopped while the submission ran"))
+            self._resolve_exit(
+                job, ChildExit(None, None, "the grader's sandbox stopped while the submission ran", grader_fault=True)
+            )
         for job, future in list(self._spawned.items()):
             if job in mine and not future.done():
                 future.set_exception(RuntimeError("the sandbox stopped"))
@@ -278,6 +319,20 @@ class Sandbox:
 
     # -- children -----------------------------------------------------------------------------
 
+    def _host_pid_of(self, pid: int) -> int | None:
+        """A child's pid in our namespace, from its pid in the zygote's: the zygote reaps its children,
+        so the child is one of the zygote's, and the kernel lists each process's pid in every namespace."""
+        process = self._process
+        if process is None:
+            return None
+        for zygote in _linux.children_of(process.pid):
+            depth = len(_linux.namespace_pids(zygote))
+            for candidate in _linux.children_of(zygote):
+                pids = _linux.namespace_pids(candidate)
+                if depth and len(pids) >= depth and pids[depth - 1] == pid:
+                    return candidate
+        return None
+
     def spawn(self) -> SandboxedChild:
         """A fresh sandboxed child, ready to receive a ``load`` message."""
         for attempt in range(2):
@@ -291,7 +346,7 @@ class Sandbox:
             self._exit_future(job)
             try:
                 self._send({"op": "spawn", "job": job})
-                _pid, (control_fd, output_fd) = spawned.result(timeout=_SPAWN_TIMEOUT)
+                pid, (control_fd, output_fd) = spawned.result(timeout=_SPAWN_TIMEOUT)
             except (OSError, RuntimeError, FutureTimeout):
                 with self._lock:
                     self._stop_locked()
@@ -301,5 +356,5 @@ class Sandbox:
             finally:
                 self._spawned.pop(job, None)
             control = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET, fileno=control_fd)
-            return SandboxedChild(self, job, control, output_fd)
+            return SandboxedChild(self, job, control, output_fd, pid)
         raise AssertionError("unreachable")

@@ -22,9 +22,10 @@ import selectors
 import signal
 import socket
 import sys
+import time
 from typing import Any
 
-from grader import _linux, _seccomp, protocol
+from grader import _linux, _memory, _seccomp, protocol
 
 _ISOLATION_FLAGS = (
     _linux.CLONE_NEWNS | _linux.CLONE_NEWNET | _linux.CLONE_NEWIPC | _linux.CLONE_NEWUTS | _linux.CLONE_NEWPID
@@ -163,11 +164,16 @@ def _job_main(config: dict[str, Any], control_fd: int, output_fd: int, uid: int)
     try:
         limits = config["limits"]
         isolated = bool(config["isolated"])
+        # A session of its own is a scheduler autogroup of its own where the kernel has them (the default on
+        # most distributions, /proc/sys/kernel/sched_autogroup_enabled): CPU time is divided between autogroups
+        # first, so a submission spinning on 24 threads gets what one that sleeps would get, and no more than
+        # the grader's own session (the zygote's and the runner's). Without autogroups its processes compete one
+        # by one. (A cgroup v2 per job would do this, and memory too; these machines mount those controllers as
+        # cgroup v1, so it is not used: see the README.)
+        os.setsid()
         if isolated:
             _linux.mount("proc", "/proc", "proc", _linux.MS_NOSUID | _linux.MS_NODEV | _linux.MS_NOEXEC)
             _private_tmp(int(limits["tmp_size_kb"]), config.get("tmp_binds", []))
-        else:
-            os.setsid()
         null = os.open("/dev/null", os.O_RDONLY)
         os.dup2(null, 0)
         os.dup2(output_fd, 1)
@@ -234,6 +240,12 @@ class Zygote:
         # children forked ahead of demand: (pid, our end of its control socket, its output memfd)
         self.ready: list[tuple[int, socket.socket, int]] = []
         self.idle_prefork = True
+        # the whole submission's memory: every process of a job together, on top of one warm interpreter
+        self.memory_mb = int(config["limits"]["memory_mb"])
+        base_kb = _memory._resident_kb(os.getpid())
+        self.memory = _memory.MemoryWatch(self.memory_mb * 1024 + base_kb, isolated=bool(config["isolated"]))
+        self.over_memory: set[int] = set()  # job pids killed by the memory watch
+        self.watched = 0.0
 
     def _discard(self, pid: int, ours: socket.socket, output_fd: int) -> None:
         with contextlib.suppress(ProcessLookupError):
@@ -245,8 +257,9 @@ class Zygote:
         used = set(self.slots.values())
         return next(i for i in range(len(used) + 1) if i not in used)
 
-    def prefork(self) -> None:
-        """Fork a child now so that a spawn request is answered without paying for the fork."""
+    def prefork(self, *, ahead: bool = True) -> None:
+        """Fork a child now so that a spawn request is answered without paying for the fork (``ahead``:
+        for a later request, so it may set up at idle priority; otherwise for the request at hand)."""
         slot = self._free_slot()
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         output_fd = os.memfd_create("output", os.MFD_CLOEXEC)
@@ -259,12 +272,15 @@ class Zygote:
                 if self.config["isolated"]:
                     # its own pid, mount, network and IPC namespaces: jobs graded at once cannot meet
                     _linux.unshare(_linux.CLONE_NEWPID | _linux.CLONE_NEWNS | _linux.CLONE_NEWNET | _linux.CLONE_NEWIPC)
-                if self.idle_prefork:
-                    _set_policy(0, os.SCHED_IDLE)
                 pid = os.fork()
                 if pid == 0:
                     os.close(write_end)
                     _job_main(self.config, theirs.detach(), output_fd, self.uid_base + slot)
+                if ahead and self.idle_prefork:
+                    # Only the job sets up under SCHED_IDLE: this middle process, which the zygote waits for,
+                    # keeps the normal policy, or a machine busy on every core would never run it and the
+                    # zygote (and every spawn after) would wait forever.
+                    _set_policy(pid, os.SCHED_IDLE)
                 os.write(write_end, str(pid).encode())
             finally:
                 os._exit(0)
@@ -283,7 +299,7 @@ class Zygote:
 
     def spawn(self, job: int) -> None:
         if not self.ready:
-            self.prefork()
+            self.prefork(ahead=False)
         if not self.ready:
             protocol.send_control(
                 self.control,
@@ -292,7 +308,8 @@ class Zygote:
                     "job": job,
                     "code": None,
                     "signal": None,
-                    "message": "could not start the sandboxed process",
+                    "message": "the grader could not start the sandboxed process",
+                    "grader_fault": True,
                 },
             )
             return
@@ -340,17 +357,31 @@ class Zygote:
                 with contextlib.suppress(ProcessLookupError, PermissionError):
                     os.killpg(pid, signal.SIGKILL)
             code = os.waitstatus_to_exitcode(status)
-            protocol.send_control(
-                self.control,
-                {
-                    "op": "exited",
-                    "job": job,
-                    "code": code if code >= 0 else None,
-                    "signal": -code if code < 0 else None,
-                    "peak_rss_kb": usage.ru_maxrss,
-                    "cpu_s": round(usage.ru_utime + usage.ru_stime, 4),
-                },
-            )
+            report: dict[str, Any] = {
+                "op": "exited",
+                "job": job,
+                "code": code if code >= 0 else None,
+                "signal": -code if code < 0 else None,
+                "peak_rss_kb": usage.ru_maxrss,
+                "cpu_s": round(usage.ru_utime + usage.ru_stime, 4),
+            }
+            if pid in self.over_memory:
+                self.over_memory.discard(pid)
+                report["message"] = (
+                    f"the sandboxed process was killed: your code's processes together used more than the "
+                    f"{self.memory_mb} MB of memory a submission may use"
+                )
+            protocol.send_control(self.control, report)
+
+    def watch_memory(self) -> None:
+        """Kill each job whose processes together hold more memory than a submission may (see _memory)."""
+        now = time.monotonic()
+        if now - self.watched < _memory.INTERVAL:
+            return
+        self.watched = now
+        for pid in self.memory.over_limit(list(self.jobs)):
+            self.over_memory.add(pid)
+            self.kill(self.jobs[pid])
 
     def serve(self) -> None:
         wake_read, wake_write = os.pipe()
@@ -364,7 +395,7 @@ class Zygote:
         self.prefork()
         protocol.send_control(self.control, {"op": "ready", "pid_namespace": self.config["isolated"]})
         while True:
-            for key, _ in selector.select():
+            for key, _ in selector.select(_memory.INTERVAL if self.jobs else None):
                 if key.data == "wake":
                     with contextlib.suppress(BlockingIOError):
                         os.read(wake_read, 4096)
@@ -379,6 +410,7 @@ class Zygote:
                 elif op == "kill":
                     self.kill(int(message["job"]))
             self.reap()
+            self.watch_memory()
 
 
 def _isolate(config: dict[str, Any]) -> None:

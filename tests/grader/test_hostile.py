@@ -72,6 +72,12 @@ VERDICTS: dict[str, Verdict] = {
     "fd_exhaustion_at_import": PASSED,
     "flood_after_reply": PASSED,
     "forged_frames": _failed(5, "over the limit"),
+    # the child's own reports (finished, waiting, variables, load errors) can be forged; none may lift a verdict
+    "forged_finished": _failed(7, "did not end cleanly"),
+    "forged_finished_hangup": _failed(7, "did not end cleanly"),
+    "forged_load_error": Verdict(Status.ERROR, says="control channel"),
+    "forged_vars": _failed(5, "wrote to its connection"),
+    "forged_waiting": _failed(3, "still busy", StepStatus.TIMEOUT),
     "fork_bomb": _failed(6, "forked"),
     "hard_coded": _failed(6, "Replayed with different values"),
     "huge_close_reason": _failed(5, "over the limit"),
@@ -96,6 +102,7 @@ VERDICTS: dict[str, Verdict] = {
     "privilege_escalation": PASSED,
     "read_secrets": PASSED,
     "send_before_accept": _failed(2, "sent a message before accepting"),
+    "send_flood": _failed(6, "'xxxxxxxx"),
     "sleep_in_handler": TIMED_OUT,
     "stderr_flood": _failed(6, "bytes to stderr"),
     "stdout_flood": _failed(5, "printed more output than the grader allows"),
@@ -105,6 +112,7 @@ VERDICTS: dict[str, Verdict] = {
     "thread_sends_late": PASSED,
     "thread_spins_after": PASSED,
     "thread_spray": _failed(6, "threads"),
+    "wait_flood": _failed(5, "", None),  # busy while it floods, or cut off as a violation: both honest
 }
 NAMES = sorted(p.stem for p in HOSTILE.glob("*.py"))
 
@@ -339,7 +347,25 @@ def _check_truncated(results: Results, canaries: Canaries) -> None:
     assert len(results.output) <= LIMITS.output_bytes + len(TRUNCATED)
 
 
+def _check_forged_load_error(results: Results, canaries: Canaries) -> None:
+    text = results.model_dump_json()
+    text.encode("utf-8")  # no lone surrogate reaches the results
+    assert "PASSED" not in results.message and "\x1b" not in results.message
+
+
+def _check_first_trace_failed(results: Results, canaries: Canaries) -> None:
+    assert "Replayed" not in results.message, "the forgery passed the lesson's trace"
+
+
+def _check_forged_waiting(results: Results, canaries: Canaries) -> None:
+    assert "forged [1]" in results.output, "the forger did not reach the relay"
+
+
 REPORTS: dict[str, Callable[[Results, Canaries], None]] = {
+    "forged_waiting": _check_forged_waiting,
+    "forged_load_error": _check_forged_load_error,
+    "forged_finished": _check_first_trace_failed,
+    "forged_finished_hangup": _check_first_trace_failed,
     "read_secrets": _check_read_secrets,
     "network": _check_network,
     "fake_result_files": _check_fake_result_files,
@@ -434,3 +460,52 @@ def test_hostile_submission_is_contained(name: str, sandbox: Sandbox, canaries: 
 
     correct = grade_source(exercise, SOLUTION.read_text(encoding="utf-8"), sandbox=sandbox, seed=7)
     assert correct.status is Status.PASSED, _describe(correct)
+
+
+SPINNER = """
+import os
+
+from fastapi import FastAPI, WebSocket
+
+app = FastAPI()
+for _ in range(40):  # as many spinning processes as the limit allows, each on any core it can get
+    try:
+        if os.fork() == 0:
+            while True:
+                pass
+    except OSError:
+        break
+
+
+@app.websocket("/ws")
+async def websocket_endpoint(websocket: WebSocket):
+    await websocket.accept()
+    while True:
+        pass
+"""
+
+
+def test_correct_submissions_pass_beside_ones_spinning_on_every_core(tmp_path: Path, exercise: Exercise) -> None:
+    """More jobs than cores, most of them spinning every process they may start: the correct ones still pass,
+    and nothing is reported as the learner's fault that was the grader's."""
+    from grader.batch import grade_paths
+
+    correct = SOLUTION.read_text(encoding="utf-8")
+    files = []
+    for index in range(8):
+        kind = "correct" if index % 3 == 1 else "spinner"
+        path = tmp_path / f"{index}_{kind}.py"
+        path.write_text(correct if kind == "correct" else SPINNER, encoding="utf-8")
+        files.append(path)
+    limits = Limits(step_timeout=2.0, load_timeout=5.0, submission_timeout=20.0, cpu_seconds=10, processes=24)
+    jobs = max(8, 2 * (os.cpu_count() or 1))
+    with Sandbox(limits) as sb:
+        results = list(grade_paths(exercise, files, sandbox=sb, jobs=jobs, seed=5))
+    assert len(results) == len(files)
+    for path, result in zip(files, results, strict=True):
+        if "correct" in path.name:
+            assert result.status is Status.PASSED, _describe(result)
+        else:
+            assert result.status is not Status.PASSED, _describe(result)
+        assert "stopped the grader's process" not in result.message, _describe(result)
+        assert "grader itself failed" not in result.message, _describe(result)

@@ -429,6 +429,88 @@ def test_zygote_killed_while_grading_gives_a_failed_result_not_a_hang(exercise: 
         assert grade_source(exercise, SOLUTION, sandbox=sb, seed=3).status is Status.PASSED
 
 
+MEMORY_IN_MANY_PROCESSES = """
+import json, os, select, time
+
+from fastapi import FastAPI, WebSocket
+
+app = FastAPI()
+
+
+def hog(count, each_mb):
+    read_end, write_end = os.pipe()
+    for _ in range(count):
+        if os.fork() == 0:
+            try:
+                held = b"x" * (each_mb << 20)
+                os.write(write_end, b"+")
+                while held:
+                    time.sleep(1)
+            finally:
+                os._exit(0)
+    confirmed, deadline = 0, time.monotonic() + 20
+    while time.monotonic() < deadline and confirmed < count:
+        if select.select([read_end], [], [], 0.1)[0]:
+            confirmed += len(os.read(read_end, 64))
+    return confirmed * each_mb
+
+
+print("FACTS", json.dumps({"held_mb": hog(8, 40)}), flush=True)
+
+
+@app.websocket("/ws")
+async def websocket_endpoint(websocket: WebSocket):
+    await websocket.accept()
+    data = await websocket.receive_text()
+    await websocket.send_text(f"Message text was: {data}")
+"""
+
+
+def test_the_memory_limit_holds_for_the_whole_submission(exercise: Exercise) -> None:
+    """8 processes of 40 MB each, every one well under the per-process limit, 320 MB together: over the
+    submission's 96 MB, so the submission is stopped (the zygote's watch, grader/_memory.py)."""
+    limits = Limits(memory_mb=96, load_timeout=30.0, step_timeout=3.0, submission_timeout=40.0, processes=24)
+    with Sandbox(limits) as sb:
+        results = grade_source(exercise, MEMORY_IN_MANY_PROCESSES, sandbox=sb, seed=3)
+        assert results.status is Status.ERROR, (results.status, results.message, results.output)
+        assert "processes together used more than the 96 MB" in results.message, results.message
+        assert "FACTS" not in results.output  # stopped before it held it all
+        assert grade_source(exercise, SOLUTION, sandbox=sb, seed=3).status is Status.PASSED
+
+
+def test_a_grading_the_sandbox_broke_is_retried_not_blamed_on_the_learner(exercise: Exercise) -> None:
+    with Sandbox(Limits(step_timeout=5.0)) as sb:
+        zygote = _zygote_pid(sb)
+        slow_but_correct = _endpoint("await asyncio.sleep(2)")
+        with ThreadPoolExecutor(1) as pool:
+            pending = pool.submit(grade_source, exercise, slow_but_correct, sandbox=sb, seed=3)
+            time.sleep(1.0)
+            os.kill(zygote, signal.SIGKILL)  # the grader's machinery fails under the submission
+            results = pending.result(timeout=30)
+        assert results.status is Status.PASSED, results.message
+        assert _zygote_pid(sb) != zygote  # graded again by a fresh zygote
+
+
+def test_a_grader_that_keeps_failing_says_so_in_its_own_name(
+    exercise: Exercise, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from grader import grading
+
+    calls = []
+
+    def broken_spawn() -> None:
+        calls.append(1)
+        raise RuntimeError("the zygote did not answer")
+
+    with Sandbox(LIMITS) as sb:
+        monkeypatch.setattr(sb, "spawn", broken_spawn)
+        results = grade_source(exercise, SOLUTION, sandbox=sb, seed=3)
+    assert len(calls) == grading.GRADER_ATTEMPTS >= 2
+    assert results.status is Status.ERROR
+    assert results.message.startswith("The grader itself failed"), results.message
+    assert "not a problem with your code" in results.message and "Your code" not in results.message
+
+
 def test_closing_the_sandbox_ends_every_process(exercise: Exercise) -> None:
     sb = Sandbox(LIMITS).start()
     assert sb._process is not None
