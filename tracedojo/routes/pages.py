@@ -27,11 +27,13 @@ from tracedojo.routes.auth import client_key
 from tracedojo.routes.learner import SubmissionId, exercise_or_404, submit
 from tracedojo.security import CSRF_FIELD, csrf_token, csrf_valid
 from tracedojo.settings import PROJECT_ROOT
+from tracedojo.step_wording import TEMPLATE_HELPERS, lines_named
 from tracedojo.submissions import history, latest_code, visible_submission
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=PROJECT_ROOT / "templates")
 templates.env.globals["highlight"] = highlight_code
+templates.env.globals.update(TEMPLATE_HELPERS)
 
 STATUS_LABELS = {
     "queued": "Queued",
@@ -356,7 +358,9 @@ def submission_page(
             "beside": beside,
             "next_lesson": platform.catalog.after(row.exercise_slug),
             "code_text": row.code,
-            "error_lines": _error_lines(row.message, row.code) if row.status == SubmissionStatus.ERROR else [],
+            "error_lines": lines_named(row.message, row.steps, row.code)
+            if row.status in (SubmissionStatus.ERROR, SubmissionStatus.FAILED)
+            else [],
             "unchanged_starter": exercise is not None and _same_source(row.code, exercise.starter),
         },
         user=user,
@@ -364,7 +368,6 @@ def submission_page(
 
 
 _AFTER_STEP = re.compile(r"after\s+step\s+(\d+)", re.IGNORECASE)
-_AT_LINE = re.compile(r"\bat line (\d+)\b")
 
 
 def _same_source(a: str, b: str) -> bool:
@@ -374,13 +377,6 @@ def _same_source(a: str, b: str) -> bool:
         return [line.rstrip() for line in code.strip().splitlines()]
 
     return canonical(a) == canonical(b)
-
-
-def _error_lines(message: str, code: str) -> list[int]:
-    """The line a load error names ("SyntaxError at line 3: ..."), to mark it in the learner's code."""
-    match = _AT_LINE.search(message)
-    line = int(match.group(1)) if match else 0
-    return [line] if 1 <= line <= code.count("\n") + 1 else []
 
 
 class BesideRow(BaseModel):
