@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-fast lint install assets clean
+.PHONY: run test test-fast lint install assets browser clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -12,7 +12,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-install: $(STAMP) assets
+install: $(STAMP) assets browser
+
+# A Chromium for the browser tests: Debian's package when we may install it (root, apt-get), else
+# Playwright's own download; never fails the install (the platform itself needs no browser).
+browser: $(STAMP)
+	$(BIN)/python tools/browser.py provide
 
 # The browser code (frontend/: CodeMirror 6, axe-core for the tests) bundled by esbuild into
 # tracedojo/static/build/. Node and npm from the machine; where there are none, from the
@@ -31,8 +36,11 @@ tracedojo/static/build/.built: frontend/node_modules/.installed $(FRONTEND_SOURC
 	cd frontend && $(NODE_PATH_PREFIX) node build.mjs
 	touch $@
 
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
 run: install
-	$(BIN)/tracedojo serve
+	$(BIN)/tracedojo serve --host $(HOST) --port $(PORT)
 
 # ruff (lint and format, configured in pyproject.toml) and mypy in its strict mode.
 lint: $(STAMP)
@@ -40,7 +48,11 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test: install lint
+# The browser check comes first: without a browser the suite would fail minutes later, so it stops now
+# with one line saying what to install.
+test: install
+	$(BIN)/python tools/browser.py check
+	$(MAKE) lint
 	$(BIN)/pytest
 
 test-fast: install

@@ -1,17 +1,21 @@
-"""The whole learner flow in a real Chromium (Debian's) driven by Playwright against a real uvicorn.
+"""The whole learner flow in a real Chromium driven by Playwright against a real uvicorn.
+
+The browser is the one ``tools/browser.py`` finds (Debian's chromium, else Playwright's download).
 
 Screenshots of the main pages go to artifacts/screenshots/ for review.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import re
-import shutil
 import socket
+import sys
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from types import ModuleType
 
 import playwright.sync_api as playwright_sync
 import pytest
@@ -28,16 +32,17 @@ from tracedojo.settings import PROJECT_ROOT, Settings
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+def _browser_tool() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("tracedojo_browser_tool", PROJECT_ROOT / "tools" / "browser.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["tracedojo_browser_tool"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+BROWSER_TOOL = _browser_tool()
+CHROMIUM_ARGS = list(BROWSER_TOOL.LAUNCH_ARGS)
 SCREENSHOTS = PROJECT_ROOT / "artifacts" / "screenshots"
 TIMEOUT_MS = 30_000
 
@@ -71,9 +76,10 @@ def base_url(settings: Settings) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def chromium() -> Iterator[object]:
-    assert Path(CHROMIUM).exists(), "Chromium is missing: apt-get install chromium"
+    executable: Path | None = BROWSER_TOOL.executable()
+    assert executable is not None, BROWSER_TOOL.WHAT_TO_INSTALL
     with playwright_sync.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        browser = playwright.chromium.launch(executable_path=str(executable), args=CHROMIUM_ARGS, headless=True)
         yield browser
         browser.close()
 
