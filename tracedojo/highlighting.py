@@ -12,7 +12,7 @@ from pygments.lexers import PythonLexer, get_lexer_by_name
 from pygments.util import ClassNotFound
 
 CSS_CLASS = "codehilite"
-STYLE = "friendly"
+STYLE = "xcode"  # every token colour meets WCAG AA contrast (4.5:1) on the pages' code background
 
 
 def highlight_code(

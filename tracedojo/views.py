@@ -22,9 +22,11 @@ from tracedojo.models import User
 from tracedojo.platform_state import Platform
 from tracedojo.security import CSRF_FIELD, csrf_token
 from tracedojo.settings import PROJECT_ROOT
+from tracedojo.step_wording import TEMPLATE_HELPERS
 
 templates = Jinja2Templates(directory=PROJECT_ROOT / "templates")
 templates.env.globals["highlight"] = highlight_code
+templates.env.globals.update(TEMPLATE_HELPERS)  # each failure said once, inline code as code
 
 STATUS_LABELS = {
     "queued": "Queued",

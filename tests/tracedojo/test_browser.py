@@ -8,6 +8,7 @@ Screenshots of the main pages go to artifacts/screenshots/ for review.
 from __future__ import annotations
 
 import importlib.util
+import re
 import socket
 import sys
 import threading
@@ -188,10 +189,23 @@ def test_register_read_answer_write_submit_and_watch(page: object, base_url: str
     shoot(page, "06-editor")
 
     frames = watch_live_frames(page)
-    page.get_by_role("button", name="Submit for grading").click()  # type: ignore[attr-defined]
-    page.wait_for_url("**/submissions/*")  # type: ignore[attr-defined]
-    final_at_load = page.evaluate("document.querySelector('.result-page').dataset.final")  # type: ignore[attr-defined]
+    code_page = page.url  # type: ignore[attr-defined]
     page.evaluate("window.__sameDocument = true")  # type: ignore[attr-defined]
+    page.get_by_role("button", name="Submit for grading").click()  # type: ignore[attr-defined]
+    # The rows arrive beside the code, on the same page; the verdict is announced and focused.
+    run = page.locator("#run")  # type: ignore[attr-defined]
+    expect(run.locator(".run-step.passed")).to_have_count(len(exercise.execution_table))
+    expect(page.locator("#verdict")).to_contain_text("Passed")  # type: ignore[attr-defined]
+    expect(page.locator("#verdict")).to_contain_text("7 / 7")  # type: ignore[attr-defined]
+    expect(page.locator("#verdict")).to_be_focused()  # type: ignore[attr-defined]
+    assert page.url == code_page and page.evaluate("window.__sameDocument === true")  # type: ignore[attr-defined]
+    assert any('"type":"result"' in f.replace(" ", "") for f in frames), "the result did not come over the live socket"
+    expect(page.locator("#attempts .badge").first).to_contain_text("Passed")  # type: ignore[attr-defined]
+    shoot(page, "06b-editor-passed")
+
+    # The submission's own page still tells all of it, for links and history.
+    page.locator("#run-link").click()  # type: ignore[attr-defined]
+    page.wait_for_url("**/submissions/*")  # type: ignore[attr-defined]
     expect(page.locator("tr.step")).to_have_count(len(exercise.execution_table))  # type: ignore[attr-defined]
     expect(page.locator("tr.step.passed")).to_have_count(len(exercise.execution_table))  # type: ignore[attr-defined]
     expect(page.locator("#overall-status")).to_have_text("Passed")  # type: ignore[attr-defined]
@@ -201,9 +215,6 @@ def test_register_read_answer_write_submit_and_watch(page: object, base_url: str
     expect(page.locator("table.beside")).to_contain_text("data")  # type: ignore[attr-defined]
     expect(page.locator("table.beside .your-value").first).to_be_visible()  # type: ignore[attr-defined]
     shoot(page, "07-result-passed")
-    if final_at_load == "false":  # graded while the page was open: it must have followed live, not reloaded
-        assert page.evaluate("window.__sameDocument === true")  # type: ignore[attr-defined]
-        assert any('"type": "result"' in f or '"type":"result"' in f for f in frames)
 
     page.goto(base_url + "/")  # type: ignore[attr-defined]
     expect(page.locator(".lesson-card").first).to_contain_text("Done")  # type: ignore[attr-defined]
@@ -226,21 +237,50 @@ def test_steps_turn_green_then_red_live(page: object, base_url: str) -> None:
     slow = "import time\ntime.sleep(1.5)\n" + exercise.source(variant.file)
     page.evaluate("code => window.tracedojoEditor.setValue(code)", slow)  # type: ignore[attr-defined]
     frames = watch_live_frames(page)
+    page.evaluate("window.__sameDocument = true")  # type: ignore[attr-defined]
     page.get_by_role("button", name="Submit for grading").click()  # type: ignore[attr-defined]
-    page.wait_for_url("**/submissions/*")  # type: ignore[attr-defined]
+    # Beside the code, without a page change: rows wait, then turn green up to the failing one.
+    expect(page.locator("#verdict")).to_contain_text("Grading")  # type: ignore[attr-defined]
+    expect(page.locator(".run-step.running").first).to_be_visible()  # type: ignore[attr-defined]
+    shoot(page, "09a-editor-grading")
+    failed = page.locator(f'.run-step[data-n="{variant.fails_at}"]')  # type: ignore[attr-defined]
+    expect(failed).to_have_class(re.compile(r"\b(failed|error|timeout)\b"))
+    expect(page.locator("#verdict")).to_contain_text(f"at step {variant.fails_at} of {len(exercise.execution_table)}")  # type: ignore[attr-defined]
+    expect(failed).to_be_focused()
+    expect(page.locator(".run-step.passed")).to_have_count(variant.fails_at - 1)  # type: ignore[attr-defined]
+    expect(failed.locator(".actual")).not_to_be_empty()
+    expect(failed.locator(".expected")).not_to_be_empty()
+    expect(page.locator("#attempts .badge").first).not_to_have_text("Grading…")  # type: ignore[attr-defined]
+    assert page.evaluate("window.__sameDocument === true")  # type: ignore[attr-defined]
+    assert sum('"type":"step"' in f.replace(" ", "") for f in frames) >= variant.fails_at
+    # The failure is said once: the actual text appears in one place on the page, not three.
+    actual = failed.locator(".actual").inner_text()
+    assert page.locator("main").inner_text().count(actual) == 1  # type: ignore[attr-defined]
+    shoot(page, "09b-editor-failed")
+
+    # The submission page follows a grading live too (opened while the grader is still at it).
+    earlier = page.locator("#run").get_attribute("data-submission")  # type: ignore[attr-defined]
+    slower = slow.replace("time.sleep(1.5)", "time.sleep(3)")
+    page.evaluate("code => window.tracedojoEditor.setValue(code)", slower)  # type: ignore[attr-defined]
+    page.get_by_role("button", name="Submit for grading").click()  # type: ignore[attr-defined]
+    page.wait_for_function("id => document.getElementById('run').dataset.submission !== id", arg=earlier)  # type: ignore[attr-defined]
+    submission = page.locator("#run").get_attribute("data-submission")  # type: ignore[attr-defined]
+    frames.clear()
+    page.goto(f"{base_url}/submissions/{submission}")  # type: ignore[attr-defined]
     assert page.evaluate("document.querySelector('.result-page').dataset.final") == "false"  # type: ignore[attr-defined]
     page.evaluate("window.__sameDocument = true")  # type: ignore[attr-defined]
     expect(page.locator("#overall-status")).to_have_text("Grading…")  # type: ignore[attr-defined]
     expect(page.locator("tr.step.pending").first).to_be_visible()  # type: ignore[attr-defined]
     shoot(page, "09-result-grading")
     failed_row = page.locator(f'tr.step[data-n="{variant.fails_at}"]')  # type: ignore[attr-defined]
-    expect(failed_row).to_have_class(__import__("re").compile(r"\b(failed|error|timeout)\b"))
+    expect(failed_row).to_have_class(re.compile(r"\b(failed|error|timeout)\b"))
     expect(page.locator("#overall-status")).not_to_have_text("Grading…")  # type: ignore[attr-defined]
     expect(page.locator("tr.step.passed")).to_have_count(variant.fails_at - 1)  # type: ignore[attr-defined]
     expect(failed_row.locator(".actual")).not_to_be_empty()
     expect(page.locator(".attempts-list .badge").first).not_to_have_text("Grading…")  # type: ignore[attr-defined]
     assert page.evaluate("window.__sameDocument === true")  # type: ignore[attr-defined]
     assert sum('"type":"step"' in f.replace(" ", "") for f in frames) >= variant.fails_at
+    assert page.locator("main").inner_text().count(failed_row.locator(".actual").inner_text()) == 1  # type: ignore[attr-defined]
     shoot(page, "10-result-failed")
 
 
@@ -272,16 +312,18 @@ def test_a_newcomer_finds_the_way_without_knowing_any_address(page: object, base
     expect(page.locator(".cm-editor")).to_be_visible()  # type: ignore[attr-defined]
 
     page.get_by_role("button", name="Submit for grading").click()  # type: ignore[attr-defined]
+    expect(page.locator("#verdict")).to_contain_text("Failed")  # type: ignore[attr-defined]
+    page.locator("#run-link").click()  # type: ignore[attr-defined]
     page.wait_for_url("**/submissions/*")  # type: ignore[attr-defined]
     expect(page.locator("#overall-status")).to_have_text("Failed")  # type: ignore[attr-defined]
     expect(page.locator("#starter-note")).to_be_visible()  # type: ignore[attr-defined]
     # Not passed: no way on to the next lesson from here, editing is the way forward.
     expect(page.locator("#next-lesson")).to_be_hidden()  # type: ignore[attr-defined]
-    expect(page.locator("#edit-code")).to_have_class(__import__("re").compile(r"\bprimary\b"))
+    expect(page.locator("#edit-code")).to_have_class(re.compile(r"\bprimary\b"))
     shoot(page, "13-newcomer-starter-unchanged")
 
     page.locator("#edit-code").click()  # type: ignore[attr-defined]
-    # Two slow submissions occupy both grading workers, so the broken one is graded while its page is open.
+    # Two slow submissions occupy both grading workers, so the broken one is graded while its rows wait.
     page.evaluate(  # type: ignore[attr-defined]
         """code => Promise.all([1, 2].map(() => postJson("/api/exercises/echo-once/submissions", { code })))""",
         "import time\ntime.sleep(1.5)\n" + exercise.source(exercise.reference),
@@ -292,12 +334,20 @@ def test_a_newcomer_finds_the_way_without_knowing_any_address(page: object, base
     )
     page.evaluate("code => window.tracedojoEditor.setValue(code)", broken)  # type: ignore[attr-defined]
     page.get_by_role("button", name="Submit for grading").click()  # type: ignore[attr-defined]
+    expect(page.locator(".run-step.running").first).to_be_visible()  # type: ignore[attr-defined]
+    expect(page.locator("#verdict")).to_contain_text("SyntaxError at line 3")  # type: ignore[attr-defined]
+    # The load error still settles every row (none left "Waiting").
+    expect(page.locator(".run-step.skipped")).to_have_count(len(exercise.execution_table))  # type: ignore[attr-defined]
+    expect(page.locator(".run-step.pending")).to_have_count(0)  # type: ignore[attr-defined]
+    # The line the message names is marked in the editor itself.
+    marked = page.locator(".cm-editor .cm-named-line")  # type: ignore[attr-defined]
+    expect(marked).to_have_count(1)
+    expect(marked).to_contain_text("async def websocket_endpoint")
+    shoot(page, "14a-newcomer-syntax-error-in-editor")
+    page.locator("#run-link").click()  # type: ignore[attr-defined]
     page.wait_for_url("**/submissions/*")  # type: ignore[attr-defined]
-    assert page.evaluate("document.querySelector('.result-page').dataset.final") == "false"  # type: ignore[attr-defined]
     expect(page.locator("#overall-message")).to_contain_text("SyntaxError at line 3")  # type: ignore[attr-defined]
-    # Graded live, the load error still settles every row (none left "Waiting").
     expect(page.locator("tr.step.skipped")).to_have_count(len(exercise.execution_table))  # type: ignore[attr-defined]
-    expect(page.locator("tr.step.pending")).to_have_count(0)  # type: ignore[attr-defined]
     marked = page.locator("#code-card .hll")  # type: ignore[attr-defined]
     expect(marked).to_have_count(1)
     expect(marked).to_contain_text("async def websocket_endpoint")
@@ -305,7 +355,10 @@ def test_a_newcomer_finds_the_way_without_knowing_any_address(page: object, base
 
     page.locator("#edit-code").click()  # type: ignore[attr-defined]
     page.evaluate("code => window.tracedojoEditor.setValue(code)", exercise.source(exercise.reference))  # type: ignore[attr-defined]
+    expect(page.locator(".cm-editor .cm-named-line")).to_have_count(0)  # type: ignore[attr-defined]
     page.get_by_role("button", name="Submit for grading").click()  # type: ignore[attr-defined]
+    expect(page.locator("#verdict")).to_contain_text("Passed")  # type: ignore[attr-defined]
+    page.locator("#run-link").click()  # type: ignore[attr-defined]
     page.wait_for_url("**/submissions/*")  # type: ignore[attr-defined]
     expect(page.locator("#overall-status")).to_have_text("Passed")  # type: ignore[attr-defined]
     expect(page.locator("#next-lesson")).to_be_visible()  # type: ignore[attr-defined]

@@ -15,9 +15,13 @@ deployment, or is already tested on these services:
 * ``test_db.py``: migrations on a SQLite file it names; ``test_postgres.py`` is their PostgreSQL twin.
 * ``test_postgres.py``, ``test_scaleout_celery.py``, ``test_scaleout_grading_job.py``: these
   already run on the services, each with databases, brokers and processes of its own.
+* ``test_accessibility_browser.py``: axe, page widths and keyboard use check the pages' markup,
+  CSS and scripts, which are the same whatever database and queue serve them (the learner flow
+  itself is rerun in ``test_browser.py``).
 * ``test_cli.py``, ``test_lessons.py``, ``test_security.py``, ``test_settings.py``,
-  ``test_frontend_build.py``: no platform runs in them (grading CLI, catalog, hashing, settings,
-  the front-end bundle), so there is no database or queue to change.
+  ``test_frontend_build.py``, ``test_step_wording.py``: no platform runs in them (grading CLI,
+  catalog, hashing, settings, the front-end bundle, result wording), so there is no database or
+  queue to change.
 """
 
 from __future__ import annotations
@@ -70,6 +74,8 @@ LEFT_OUT = {
     "test_security.py",
     "test_settings.py",
     "test_frontend_build.py",
+    "test_accessibility_browser.py",
+    "test_step_wording.py",
 }
 
 

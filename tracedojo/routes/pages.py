@@ -29,6 +29,7 @@ from tracedojo.models import USERNAME_RULE, SubmissionCreate, SubmissionPublic, 
 from tracedojo.platform_state import Platform
 from tracedojo.progress import progress_of
 from tracedojo.security import csrf_token
+from tracedojo.step_wording import lines_named
 from tracedojo.submissions import CodeTooLarge, history, latest_code, submit, visible_submission
 from tracedojo.trace_view import replay_context, script_json, spine_of, stepper_data
 from tracedojo.views import render
@@ -268,7 +269,9 @@ def submission_page(
             "beside": beside,
             "next_lesson": platform.catalog.after(row.exercise_slug),
             "code_text": row.code,
-            "error_lines": _error_lines(row.message, row.code) if row.status == SubmissionStatus.ERROR else [],
+            "error_lines": lines_named(row.message, row.steps, row.code)
+            if row.status in (SubmissionStatus.ERROR, SubmissionStatus.FAILED)
+            else [],
             "unchanged_starter": exercise is not None and _same_source(row.code, exercise.starter),
             **replay_context(exercise, row.steps, row.code, final=SubmissionStatus(row.status).final),
         },
@@ -277,7 +280,6 @@ def submission_page(
 
 
 _AFTER_STEP = re.compile(r"after\s+step\s+(\d+)", re.IGNORECASE)
-_AT_LINE = re.compile(r"\bat line (\d+)\b")
 
 
 def _same_source(a: str, b: str) -> bool:
@@ -287,13 +289,6 @@ def _same_source(a: str, b: str) -> bool:
         return [line.rstrip() for line in code.strip().splitlines()]
 
     return canonical(a) == canonical(b)
-
-
-def _error_lines(message: str, code: str) -> list[int]:
-    """The line a load error names ("SyntaxError at line 3: ..."), to mark it in the learner's code."""
-    match = _AT_LINE.search(message)
-    line = int(match.group(1)) if match else 0
-    return [line] if 1 <= line <= code.count("\n") + 1 else []
 
 
 class BesideRow(BaseModel):

@@ -58,3 +58,54 @@ function setupQuestion(form) {
 }
 
 document.querySelectorAll("form.question").forEach(setupQuestion);
+
+// A region that scrolls (a wide table or code block on a phone) must be reachable by keyboard to be
+// scrolled (WCAG 2.1.1): such regions get tabindex=0 and a name; they lose both when they fit again.
+const SCROLLERS = ".table-wrap, .codehilite, .activity-feed, pre, .scrolls";
+
+function nameOf(region) {
+  const section = region.closest("section, details, figure");
+  const heading = section && section.querySelector("h1, h2, h3, summary, figcaption");
+  return `${heading ? heading.textContent.trim() : "Content"} (scrollable)`;
+}
+
+function markScrollRegions() {
+  document.querySelectorAll(SCROLLERS).forEach((region) => {
+    if (region.closest(".cm-editor")) return;
+    const scrolls = region.scrollWidth > region.clientWidth + 1 || region.scrollHeight > region.clientHeight + 1;
+    const marked = region.dataset.scrollRegion === "auto";
+    if (scrolls && !region.hasAttribute("tabindex")) {
+      region.tabIndex = 0;
+      region.classList.add("scroll-region");
+      region.dataset.scrollRegion = "auto";
+      if (!region.hasAttribute("aria-label") && !region.hasAttribute("aria-labelledby")) {
+        region.setAttribute("role", "region");
+        region.setAttribute("aria-label", nameOf(region));
+      }
+    } else if (!scrolls && marked) {
+      region.removeAttribute("tabindex");
+      region.classList.remove("scroll-region");
+      delete region.dataset.scrollRegion;
+      if (region.getAttribute("role") === "region") {
+        region.removeAttribute("role");
+        region.removeAttribute("aria-label");
+      }
+    }
+  });
+}
+
+let scrollRegionsPending = false;
+function markScrollRegionsSoon() {
+  if (scrollRegionsPending) return;
+  scrollRegionsPending = true;
+  requestAnimationFrame(() => {
+    scrollRegionsPending = false;
+    markScrollRegions();
+  });
+}
+markScrollRegions();
+window.addEventListener("load", markScrollRegionsSoon);
+window.addEventListener("resize", markScrollRegionsSoon);
+// Pages replace sections as grading goes on, and details open: check again after any change.
+new MutationObserver(markScrollRegionsSoon).observe(document.body, { childList: true, subtree: true, attributes: true, attributeFilter: ["open", "hidden", "class"] });
+document.addEventListener("toggle", markScrollRegionsSoon, true);

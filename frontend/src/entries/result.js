@@ -1,33 +1,45 @@
-// The result page: follow the grading live over WebSocket, turning each step green or red.
-"use strict";
+// The submission page: follows the grading live (rows turn green or red, the verdict is
+// announced), then fetches the page once more for the sections stored with the result.
+import { follow } from "../result/live.js";
+import { firstFailure, inlineCode, isFailure, setBadge, stepNote } from "../result/present.js";
 
-(function () {
-  const page = document.querySelector(".result-page");
-  if (!page || page.dataset.final === "true") return;
+const page = document.querySelector(".result-page");
+if (page && page.dataset.final !== "true") {
   const id = page.dataset.submission;
-  const labels = { passed: "Passed", failed: "Failed", error: "Error", timeout: "Timed out", skipped: "Skipped", pending: "Waiting", running: "Grading…", queued: "Queued" };
-
-  function setBadge(el, status) {
-    el.className = el.className.split(" ").filter((c) => !(c in labels)).concat([status]).join(" ");
-    el.textContent = labels[status] || status;
-  }
 
   function showStep(step) {
     const row = document.querySelector(`tr.step[data-n="${step.n}"]`);
     if (!row) return;
     row.className = `step ${step.status}`;
     setBadge(row.querySelector(".badge"), step.status);
-    row.querySelector(".expected").textContent = step.expected || "";
+    row.querySelector(".expected").replaceChildren(inlineCode(step.expected));
     const actual = row.querySelector(".actual");
-    actual.textContent = step.actual || "";
-    if (step.message) {
+    actual.replaceChildren(inlineCode(step.actual));
+    const note = isFailure(step.status) ? stepNote(step) : step.status === "skipped" ? step.message : "";
+    if (note) {
       const message = document.createElement("div");
       message.className = "step-message";
-      message.textContent = step.message;
-      actual.appendChild(message);
+      message.append(inlineCode(note));
+      actual.append(message);
     }
     const next = document.querySelector(`tr.step[data-n="${step.n + 1}"]`);
     if (next && next.classList.contains("pending")) next.classList.add("running");
+  }
+
+  function overallMessage(result) {
+    const message = document.getElementById("overall-message");
+    const failed = firstFailure(result.steps);
+    message.className = `message ${result.status}`;
+    if (failed) {
+      message.textContent = "";
+      const link = document.createElement("a");
+      link.href = `#step-${failed.n}`;
+      link.textContent = `Step ${failed.n} did not pass: ${failed.title}.`;
+      message.append(link, " Its row says what was expected and what your endpoint did.");
+    } else {
+      message.replaceChildren(inlineCode(result.message));
+    }
+    message.hidden = !failed && !result.message;
   }
 
   function showResult(result) {
@@ -36,10 +48,7 @@
     setBadge(document.getElementById("overall-status"), result.status);
     const score = document.getElementById("overall-score");
     if (result.score !== null && result.score !== undefined) score.textContent = `${result.score} / ${result.max_score}`;
-    const message = document.getElementById("overall-message");
-    message.textContent = result.message || "";
-    message.hidden = !result.message;
-    message.className = `message ${result.status}`;
+    overallMessage(result);
     const next = document.getElementById("next-lesson");
     if (next && result.status === "passed") next.hidden = false;
     const edit = document.getElementById("edit-code");
@@ -61,38 +70,28 @@
       points.textContent = `${result.score} / ${result.max_score}`;
     }
     page.dataset.final = "true";
-    refreshBeside();
-    document.querySelectorAll("tr.step.pending").forEach((row) => {
-      row.classList.remove("running");
-    });
+    document.querySelectorAll("tr.step").forEach((row) => row.classList.remove("running"));
+    refreshStored();
   }
 
-  // The learner's variables (and the line a load error names) are stored with the result:
+  // The learner's variables (and the line a message names) are stored with the result:
   // fetch the page once more for the sections that show them.
-  async function refreshBeside() {
+  async function refreshStored() {
     try {
       const response = await fetch(location.href, { credentials: "same-origin" });
       const fresh = new DOMParser().parseFromString(await response.text(), "text/html");
-      for (const id of ["beside", "code-card"]) {
-        const section = document.getElementById(id);
-        const replacement = fresh.getElementById(id);
-        if (section && replacement) section.innerHTML = replacement.innerHTML;
+      for (const section of ["beside", "code-card"]) {
+        const mine = document.getElementById(section);
+        const theirs = fresh.getElementById(section);
+        if (mine && theirs) mine.replaceChildren(...theirs.childNodes);
       }
-    } catch (_) { /* keep the placeholder; a reload shows it */ }
+    } catch (_) {
+      /* keep the placeholder; a reload shows it */
+    }
   }
 
   const first = document.querySelector("tr.step.pending");
   if (first) first.classList.add("running");
   setBadge(document.getElementById("overall-status"), "running");
-  const scheme = location.protocol === "https:" ? "wss" : "ws";
-  const socket = new WebSocket(`${scheme}://${location.host}/api/submissions/${id}/live`);
-  socket.addEventListener("message", (event) => {
-    const data = JSON.parse(event.data);
-    if (data.type === "step") showStep(data.step);
-    else if (data.type === "result") showResult(data.result);
-  });
-  socket.addEventListener("close", () => {
-    // A lost connection before the result: reload to show what the server stored.
-    if (page.dataset.final !== "true") setTimeout(() => location.reload(), 1500);
-  });
-})();
+  follow(id, { onStep: showStep, onResult: showResult });
+}

@@ -1,0 +1,73 @@
+"""How a grading result is told on the pages: each failure said once, inline code as code, and the
+line of the learner's file a message names.
+
+The grader's row message restates the row's expected and actual texts ("Expected X, but received
+Y.") and sometimes ends with advice; a page showing expected and actual in their own columns shows
+only what the message adds. ``frontend/src/result/present.js`` applies the same rules to rows that
+arrive live.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from markupsafe import Markup, escape
+
+NOT_PASSED = frozenset({"failed", "error", "timeout"})
+_INLINE_CODE = re.compile(r"`([^`\n]+)`")
+_NAMED_LINE = re.compile(r"\bline (\d+)\b")
+_LEADING_JOINERS = re.compile(r"^[\s.;:,)]+")
+
+
+def step_note(step: Mapping[str, Any]) -> str:
+    """What a row's message adds to its expected and actual texts ("" when it adds nothing)."""
+    message = str(step.get("message") or "").strip()
+    actual = str(step.get("actual") or "").strip()
+    expected = str(step.get("expected") or "").strip()
+    if not message:
+        return ""
+    said = actual or expected  # what the page already shows beside the message
+    if not said or said not in message:
+        return message
+    return _LEADING_JOINERS.sub("", message[message.rindex(said) + len(said) :]).strip()
+
+
+def inline_code(text: object) -> Markup:
+    """Escaped text with `backticked` spans as <code> elements."""
+    parts = _INLINE_CODE.split(str(text or ""))
+    # split() with one group alternates: text, code, text, code, ...
+    return Markup("").join(
+        escape(part) if i % 2 == 0 else Markup("<code>%s</code>") % part for i, part in enumerate(parts)
+    )
+
+
+def named_line(text: str, code: str) -> int | None:
+    """The line of ``code`` that ``text`` names ("at line 3", "(line 10: ...)"), if it exists."""
+    match = _NAMED_LINE.search(text)
+    line = int(match.group(1)) if match else 0
+    return line if 1 <= line <= code.count("\n") + 1 else None
+
+
+def first_failure(steps: Iterable[Mapping[str, Any]]) -> Mapping[str, Any] | None:
+    """The first row that did not pass (skipped rows come after it)."""
+    return next((step for step in steps if str(step.get("status")) in NOT_PASSED), None)
+
+
+def lines_named(message: str, steps: Iterable[Mapping[str, Any]], code: str) -> list[int]:
+    """The line to mark in the learner's code: the first failing row's, else the overall message's."""
+    failed = first_failure(steps)
+    text = f"{failed.get('actual', '')} {failed.get('message', '')}" if failed else message
+    line = named_line(text, code)
+    return [line] if line is not None else []
+
+
+def step_message(step: Mapping[str, Any]) -> Markup:
+    """The row's message as the result table shows it under the actual text: what it adds, once."""
+    status = str(step.get("status"))
+    note = step_note(step) if status in NOT_PASSED else str(step.get("message") or "") if status == "skipped" else ""
+    return Markup('<div class="step-message">%s</div>') % inline_code(note) if note else Markup("")
+
+
+TEMPLATE_HELPERS = {"inline_code": inline_code, "first_failure": first_failure, "step_message": step_message}
