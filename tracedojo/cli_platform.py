@@ -202,3 +202,6 @@ def register(app: typer.Typer) -> None:
     app.command("regrade")(regrade)
     app.command("worker")(worker)
     app.add_typer(users, name="users")
+    from tracedojo.cli_courses import courses
+
+    app.add_typer(courses, name="courses")
