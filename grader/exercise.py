@@ -36,6 +36,8 @@ class TraceStep(_Section):
     evaluation: str
     result: str
     check: list[StepCheck] = Field(min_length=1)
+    # The sample-code lines this row executes (1-based), for the stepper's "just ran" marker.
+    lines: list[int] = []
 
     @field_validator("check", mode="before")
     @classmethod
@@ -151,6 +153,7 @@ class Exercise(_Section):
         numbers = [row.n for row in self.execution_table]
         if numbers != list(range(1, len(numbers) + 1)):
             raise ValueError(f"execution_table rows must be numbered 1..{len(numbers)} in order; got {numbers}")
+        self._check_lines()
         for moment in self.key_moments:
             for n in moment.steps:
                 if n not in numbers:
@@ -164,6 +167,32 @@ class Exercise(_Section):
         if len(set(ids)) != len(ids):
             raise ValueError(f"quiz question ids must be unique; got {ids}")
         return self
+
+    def _check_lines(self) -> None:
+        """Every row names sample lines that exist, once any row names them (a partial set would
+        leave the stepper pointing at nothing for some rows)."""
+        sample = self.sample.code.splitlines()
+        missing = [row.n for row in self.execution_table if not row.lines]
+        if missing and len(missing) < len(self.execution_table):
+            raise ValueError(
+                f"execution_table step {', '.join(map(str, missing))}: no 'lines'; "
+                "give every row the sample lines it executes, or none"
+            )
+        for index, row in enumerate(self.execution_table):
+            for line in row.lines:
+                if not 1 <= line <= len(sample):
+                    raise ValueError(
+                        f"execution_table[{index}] (step {row.n}).lines: line {line} is not in the sample, "
+                        f"which has lines 1..{len(sample)}"
+                    )
+                if not sample[line - 1].strip():
+                    raise ValueError(
+                        f"execution_table[{index}] (step {row.n}).lines: line {line} of the sample is blank"
+                    )
+
+    @property
+    def has_lines(self) -> bool:
+        return all(row.lines for row in self.execution_table)
 
     @property
     def max_score(self) -> float:

@@ -126,6 +126,11 @@ def load_for_check(names: Sequence[str], root: Path | str | None = None) -> list
                 checks.append(ExerciseCheck(name=folder.name, problems=[str(exc)]))
     known = {p.name for p in exercise_folders(root) if (p / DATA_FILE).is_file()}
     for check in checks:
+        if check.exercise is not None and not check.exercise.has_lines:
+            check.problems.append(
+                f"{check.exercise.folder / DATA_FILE}: field execution_table: no row gives 'lines' "
+                "(the sample lines it executes), which the lesson stepper marks"
+            )
         if check.exercise is not None:
             for slug in check.exercise.builds_on:
                 if slug not in known:

@@ -8,6 +8,7 @@ from sqlmodel import SQLModel
 
 import tracedojo.course_models
 import tracedojo.models  # noqa: F401  (registers the tables)
+from tracedojo import stepping  # noqa: F401  (the stepper's tables)
 from tracedojo.settings import Settings
 
 config = context.config

@@ -132,10 +132,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="tracedojo", summary="Learn WebSocket endpoints trace by trace", lifespan=lifespan)
     app.state.platform = platform
 
-    from tracedojo.routes import auth, courses, instructor, learner, pages
+    from tracedojo.routes import auth, courses, instructor, learner, pages, stepper
 
     app.include_router(auth.router)
     app.include_router(learner.router)
+    app.include_router(stepper.router)
     app.include_router(instructor.router)
     app.include_router(pages.router)
     app.include_router(courses.router)

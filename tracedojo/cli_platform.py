@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import secrets
 import sys
 import time
 from collections import Counter
@@ -27,13 +28,25 @@ from tracedojo.settings import Settings
 users = typer.Typer(help="Manage accounts.", no_args_is_help=True, rich_markup_mode=None)
 
 
-def _settings() -> Settings:
+def _settings(*, signs: bool = False) -> Settings:
+    """The settings; ``signs`` only for the server, which signs sessions and tokens with the secret key.
+
+    The other commands sign nothing, so they get a throwaway key: no development-key warning, and no
+    refusal of a production placeholder that they would never use.
+    """
     try:
-        return Settings()
+        return Settings() if signs else Settings(secret_key=secrets.token_urlsafe(48))
     except ValidationError as exc:
         messages = "; ".join(e["msg"].removeprefix("Value error, ") for e in exc.errors())
         Console(stderr=True, highlight=False).print(f"Error: {messages}", markup=False, soft_wrap=True)
         raise typer.Exit(2) from exc
+
+
+def _say_database(settings: Settings) -> None:
+    """One line on stderr naming the database a command uses, so a wrong one is seen at once."""
+    Console(stderr=True, highlight=False).print(
+        f"tracedojo: database {settings.database_description}", markup=False, soft_wrap=True
+    )
 
 
 def serve(
@@ -46,15 +59,16 @@ def serve(
     from tracedojo.app import create_app
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(name)s: %(message)s")
-    settings = _settings()
+    settings = _settings(signs=True)
     console = Console(stderr=True, highlight=False)
+    _say_database(settings)
     app = create_app(settings)
     catalog = app.state.platform.catalog
     for problem in catalog.problems:
         console.print(f"Warning: exercise left out: {problem}", markup=False, soft_wrap=True)
     exercises = len(catalog)
     console.print(
-        f"tracedojo: {exercises} exercise(s) from {settings.exercises_dir}; database {settings.database_url}",
+        f"tracedojo: {exercises} exercise(s) from {settings.exercises_dir}",
         markup=False,
         soft_wrap=True,
     )
@@ -81,7 +95,7 @@ def worker(
     )
     console.print(
         f"tracedojo worker {grading.worker_id}: broker {maybe_sanitize_url(settings.broker_url)}, "
-        f"queue {settings.celery_queue}, database {grading.engine.url}, live events {events}, "
+        f"queue {settings.celery_queue}, database {settings.database_description}, live events {events}, "
         f"{len(grading.catalog)} exercise(s)",
         markup=False,
         soft_wrap=True,
@@ -111,7 +125,9 @@ def users_create(
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
         err.print(f"Error: {problems}", markup=False, soft_wrap=True)
         raise typer.Exit(2) from exc
-    engine = make_engine(_settings().database_url)
+    settings = _settings()
+    _say_database(settings)
+    engine = make_engine(settings.database_url)
     try:
         migrate(engine)
         with Session(engine) as session:
@@ -136,6 +152,7 @@ def regrade(
         known = ", ".join(e.slug for e in catalog) or "none"
         err.print(f"Error: unknown exercise {exercise!r} (known exercises: {known})", markup=False, soft_wrap=True)
         raise typer.Exit(2)
+    _say_database(settings)
     engine = make_engine(settings.database_url)
     migrate(engine)
     queue = GradingQueue(

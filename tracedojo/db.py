@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +9,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, event, text
 from sqlalchemy.engine import make_url
-from sqlmodel import Session, create_engine
+from sqlmodel import create_engine
 
 from tracedojo.settings import PROJECT_ROOT
 
@@ -61,8 +60,3 @@ def migrate(engine: Engine) -> None:
             connection.execute(text("SELECT pg_advisory_xact_lock(7226351)"))
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
-
-
-def sessions(engine: Engine) -> Iterator[Session]:
-    with Session(engine, expire_on_commit=False) as session:
-        yield session

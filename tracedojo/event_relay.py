@@ -69,9 +69,6 @@ class RedisEventPublisher:
     def close(self, submission_id: int) -> None:
         pass
 
-    def shutdown(self) -> None:
-        self._redis.close()
-
 
 class RedisRelayHub:
     """The web process's side: the same ``subscribe`` as ``LiveHub``, fed from Redis and the database."""

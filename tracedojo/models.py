@@ -152,16 +152,6 @@ class SubmissionQueued(SQLModel):
     status: SubmissionStatus
 
 
-class StepPublic(SQLModel):
-    n: int
-    title: str
-    status: str
-    expected: str = ""
-    actual: str = ""
-    message: str = ""
-    duration_ms: float = 0.0
-
-
 class SubmissionPublic(SQLModel):
     """The SPEC's result object plus ``id`` and the live ``status``."""
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+import os
 import secrets
 from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
 
 from grader import Limits
 from grader.loader import default_exercises_dir
@@ -23,11 +25,36 @@ class InsecureSettings(ValueError):
     pass
 
 
+def default_data_dir() -> Path:
+    """Where the SQLite database lives unless told otherwise: never the current folder.
+
+    In a checkout (the README's ``make run``) that is the project's ``var/``, so every command run from any
+    folder finds the same database; an installed copy uses the user's data folder (XDG).
+    """
+    if (PROJECT_ROOT / "pyproject.toml").is_file():
+        return PROJECT_ROOT / "var"
+    xdg = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(xdg) / "tracedojo"
+
+
+def describe_database(url: str) -> str:
+    """The database a URL names, for people: a SQLite file as its absolute path, a server without password."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if not parsed.database or parsed.database == ":memory:":
+            return "SQLite in memory"
+        return f"SQLite {Path(parsed.database).resolve()}"
+    return parsed.render_as_string(hide_password=True)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="TRACEDOJO_", env_nested_delimiter="__", extra="ignore")
 
     env: Literal["development", "production"] = "development"
-    database_url: str = "sqlite:///./var/tracedojo.db"
+    data_dir: Path = Field(
+        default_factory=default_data_dir, description="folder of the default SQLite database (not the current one)"
+    )
+    database_url: str = Field(default="", description="default: SQLite at <data_dir>/tracedojo.db")
     secret_key: str = PLACEHOLDER_SECRET
     exercises_dir: Path = Field(default_factory=default_exercises_dir)
     queue: Literal["inline", "celery"] = "inline"
@@ -68,6 +95,12 @@ class Settings(BaseSettings):
     )
 
     @model_validator(mode="after")
+    def _database(self) -> Settings:
+        if not self.database_url:
+            self.database_url = f"sqlite:///{self.data_dir.resolve() / 'tracedojo.db'}"
+        return self
+
+    @model_validator(mode="after")
     def _secret(self) -> Settings:
         if self.secret_key in ("", PLACEHOLDER_SECRET):
             if self.env != "development":
@@ -84,6 +117,10 @@ class Settings(BaseSettings):
         elif len(self.secret_key) < 16 and self.env != "development":
             raise InsecureSettings("TRACEDOJO_SECRET_KEY is too short; use at least 16 random characters")
         return self
+
+    @property
+    def database_description(self) -> str:
+        return describe_database(self.database_url)
 
     @property
     def is_sqlite(self) -> bool:

@@ -12,6 +12,7 @@ import yaml
 from grader.checks import Connect, ExpectAccept, ExpectHandled, ExpectOpenOrClosed, ExpectText, ExpectWaiting, SendText
 from grader.exercise import Exercise
 from grader.loader import DATA_FILE, ExerciseError, default_exercises_dir, find_exercise, load_exercise
+from grader.selfcheck import load_for_check
 
 ECHO_ONCE = default_exercises_dir() / "echo-once"
 
@@ -214,3 +215,53 @@ def test_unknown_fields_are_refused(tmp_path: Path) -> None:
 def test_too_few_variants_are_refused(tmp_path: Path) -> None:
     message = _error_after(tmp_path, lambda data: data.update(variants=data["variants"][:2]))
     assert "field variants" in message
+
+
+def test_echo_once_rows_name_the_sample_lines_they_run(echo_once: Exercise) -> None:
+    assert [row.lines for row in echo_once.execution_table] == [[4, 5], [6], [7], [7], [8], [8], [8]]
+    sample = echo_once.sample.code.splitlines()
+    assert "accept()" in sample[echo_once.execution_table[1].lines[0] - 1]
+    assert echo_once.has_lines
+
+
+def test_every_exercise_gives_every_row_its_lines() -> None:
+    for folder in sorted(ECHO_ONCE.parent.iterdir()):
+        if (folder / DATA_FILE).is_file():
+            exercise = load_exercise(folder)
+            assert exercise.has_lines, exercise.slug
+            sample = exercise.sample.code.splitlines()
+            for row in exercise.execution_table:
+                assert all(sample[line - 1].strip() for line in row.lines), (exercise.slug, row.n)
+
+
+def test_a_line_outside_the_sample_is_named_with_its_row(tmp_path: Path) -> None:
+    message = _error_after(tmp_path, lambda data: data["execution_table"][2].update(lines=[7, 12]))
+    assert "execution_table[2] (step 3).lines" in message
+    assert "line 12 is not in the sample, which has lines 1..8" in message
+
+
+def test_a_blank_sample_line_is_refused(tmp_path: Path) -> None:
+    message = _error_after(tmp_path, lambda data: data["execution_table"][0].update(lines=[3]))
+    assert "(step 1).lines: line 3 of the sample is blank" in message
+
+
+def test_rows_without_lines_are_named_when_others_have_them(tmp_path: Path) -> None:
+    def drop(data: dict[str, Any]) -> None:
+        del data["execution_table"][3]["lines"]
+        del data["execution_table"][5]["lines"]
+
+    message = _error_after(tmp_path, drop)
+    assert "execution_table step 4, 6: no 'lines'" in message
+
+
+def test_check_reports_an_exercise_without_lines(tmp_path: Path) -> None:
+    folder = _copy(tmp_path)
+    data_file = folder / DATA_FILE
+    data = yaml.safe_load(data_file.read_text(encoding="utf-8"))
+    for row in data["execution_table"]:
+        del row["lines"]
+    data_file.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    load_exercise(folder)  # optional for the grader itself
+    (checked,) = load_for_check([], root=tmp_path)
+    assert any("no row gives 'lines'" in problem and str(data_file) in problem for problem in checked.problems)
+    assert not checked.ok

@@ -1,16 +1,20 @@
-"""The whole learner flow in a real Chromium (Debian's) driven by Playwright against a real uvicorn.
+"""The whole learner flow in a real Chromium driven by Playwright against a real uvicorn.
+
+The browser is the one ``tools/browser.py`` finds (Debian's chromium, else Playwright's download).
 
 Screenshots of the main pages go to artifacts/screenshots/ for review.
 """
 
 from __future__ import annotations
 
-import shutil
+import importlib.util
 import socket
+import sys
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from types import ModuleType
 
 import playwright.sync_api as playwright_sync
 import pytest
@@ -27,16 +31,17 @@ from tracedojo.settings import PROJECT_ROOT, Settings
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+def _browser_tool() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("tracedojo_browser_tool", PROJECT_ROOT / "tools" / "browser.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["tracedojo_browser_tool"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+BROWSER_TOOL = _browser_tool()
+CHROMIUM_ARGS = list(BROWSER_TOOL.LAUNCH_ARGS)
 SCREENSHOTS = PROJECT_ROOT / "artifacts" / "screenshots"
 TIMEOUT_MS = 30_000
 
@@ -70,9 +75,10 @@ def base_url(settings: Settings) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def chromium() -> Iterator[object]:
-    assert Path(CHROMIUM).exists(), "Chromium is missing: apt-get install chromium"
+    executable: Path | None = BROWSER_TOOL.executable()
+    assert executable is not None, BROWSER_TOOL.WHAT_TO_INSTALL
     with playwright_sync.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        browser = playwright.chromium.launch(executable_path=str(executable), args=CHROMIUM_ARGS, headless=True)
         yield browser
         browser.close()
 
@@ -112,14 +118,13 @@ def register(page: object, base_url: str) -> str:
 
 def type_code(page: object, lines: list[str]) -> None:
     """Type into CodeMirror like a person: the editor indents after a colon; Tab indents too."""
-    editor = page.locator(".CodeMirror textarea")  # type: ignore[attr-defined]
-    page.locator(".CodeMirror").click()  # type: ignore[attr-defined]
+    page.locator(".cm-content").click()  # type: ignore[attr-defined]
     page.keyboard.press("Control+A")  # type: ignore[attr-defined]
     page.keyboard.press("Delete")  # type: ignore[attr-defined]
     for i, line in enumerate(lines):
         if i:
             page.keyboard.press("Enter")  # type: ignore[attr-defined]
-        editor.type(line)
+        page.keyboard.type(line)  # type: ignore[attr-defined]
 
 
 def test_register_read_answer_write_submit_and_watch(page: object, base_url: str) -> None:
@@ -155,8 +160,8 @@ def test_register_read_answer_write_submit_and_watch(page: object, base_url: str
     shoot(page, "05-quiz-feedback")
 
     page.get_by_role("link", name="Open the editor").click()  # type: ignore[attr-defined]
-    expect(page.locator(".CodeMirror")).to_be_visible()  # type: ignore[attr-defined]
-    expect(page.locator(".CodeMirror-linenumber").first).to_be_visible()  # type: ignore[attr-defined]
+    expect(page.get_by_role("textbox", name="Your Python code")).to_be_visible()  # type: ignore[attr-defined]
+    expect(page.locator(".cm-editor .cm-lineNumbers .cm-gutterElement").nth(1)).to_have_text("1")  # type: ignore[attr-defined]
     type_code(
         page,
         [
@@ -179,7 +184,7 @@ def test_register_read_answer_write_submit_and_watch(page: object, base_url: str
     page.keyboard.press("Tab")  # type: ignore[attr-defined]
     page.keyboard.type("# done")  # type: ignore[attr-defined]
     assert page.evaluate("window.tracedojoEditor.getValue()").endswith("\n    # done")  # type: ignore[attr-defined]
-    expect(page.locator(".CodeMirror .cm-keyword").first).to_be_visible()  # type: ignore[attr-defined]
+    expect(page.locator(".cm-editor .tok-keyword", has_text="async").first).to_be_visible()  # type: ignore[attr-defined]
     shoot(page, "06-editor")
 
     frames = watch_live_frames(page)
@@ -264,7 +269,7 @@ def test_a_newcomer_finds_the_way_without_knowing_any_address(page: object, base
     exercise = find_exercise("echo-once", EXERCISES)
     register(page, base_url)
     page.locator("main a", has_text="Write the code").first.click()  # type: ignore[attr-defined]
-    expect(page.locator(".CodeMirror")).to_be_visible()  # type: ignore[attr-defined]
+    expect(page.locator(".cm-editor")).to_be_visible()  # type: ignore[attr-defined]
 
     page.get_by_role("button", name="Submit for grading").click()  # type: ignore[attr-defined]
     page.wait_for_url("**/submissions/*")  # type: ignore[attr-defined]

@@ -40,6 +40,7 @@ def test_users_create_from_stdin(cli: typer.Typer, database: str) -> None:
     )
     assert created.exit_code == 0, created.output
     assert "created instructor 'grace'" in created.output
+    assert created.stderr == f"tracedojo: database SQLite {database.removeprefix('sqlite:///')}\n"
     engine = make_engine(database)
     with Session(engine) as session:
         user = session.exec(select(User).where(User.username == "grace")).one()
@@ -58,6 +59,24 @@ def test_users_create_prompts_for_the_password(cli: typer.Typer, database: str) 
     result = CliRunner().invoke(cli, ["users", "create", "ada"], input="secret pass\nsecret pass\n")
     assert result.exit_code == 0, result.output
     assert "created learner 'ada'" in result.output
+
+
+def test_commands_that_sign_nothing_give_no_secret_key_warning(
+    cli: typer.Typer, database: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """users create and regrade never sign a session or token: no development-key warning, no refusal."""
+    monkeypatch.delenv("TRACEDOJO_SECRET_KEY", raising=False)
+    monkeypatch.setenv("TRACEDOJO_EXERCISES_DIR", str(EXERCISES))
+    created = CliRunner().invoke(cli, ["users", "create", "lin", "--password-stdin"], input="long enough pw\n")
+    assert created.exit_code == 0, created.output
+    regraded = CliRunner().invoke(cli, ["regrade", "echo-once"])
+    assert regraded.exit_code == 0, regraded.output
+    assert "regraded 0 submission(s)" in regraded.output
+    assert regraded.stderr.startswith("tracedojo: database SQLite ")
+    assert "secret key" not in caplog.text + created.output + regraded.output
+    monkeypatch.setenv("TRACEDOJO_ENV", "production")  # a placeholder key does not stop a command that needs none
+    production = CliRunner().invoke(cli, ["users", "create", "kim", "--password-stdin"], input="long enough pw\n")
+    assert production.exit_code == 0, production.output
 
 
 def test_serve_refuses_a_placeholder_secret_in_production(
@@ -81,14 +100,17 @@ def _free_port() -> int:
 
 @pytest.mark.slow
 def test_serve_creates_the_database_and_serves_the_exercises(tmp_path: Path) -> None:
-    """What `make run` does on a fresh machine: no database yet, SQLite under ./var/."""
+    """What `make run` does on a fresh machine: no database yet, SQLite in the data folder, not the current one."""
     port = _free_port()
-    env = {**os.environ, "TRACEDOJO_EXERCISES_DIR": str(EXERCISES)}
+    data = tmp_path / "data"
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    env = {**os.environ, "TRACEDOJO_EXERCISES_DIR": str(EXERCISES), "TRACEDOJO_DATA_DIR": str(data)}
     env.pop("TRACEDOJO_DATABASE_URL", None)
     script = Path(sys.executable).parent / "tracedojo"
     server = subprocess.Popen(
         [str(script), "serve", "--port", str(port)],
-        cwd=tmp_path,
+        cwd=elsewhere,
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -106,11 +128,13 @@ def test_serve_creates_the_database_and_serves_the_exercises(tmp_path: Path) -> 
                 assert time.monotonic() < deadline, "the server did not come up"
                 time.sleep(0.2)
         assert "WebSocket endpoint creation in FastAPI" in page
-        assert (tmp_path / "var" / "tracedojo.db").is_file()
+        assert (data / "tracedojo.db").is_file()
+        assert not (elsewhere / "var").exists()
     finally:
         server.send_signal(signal.SIGINT)
         output, _ = server.communicate(timeout=30)
     assert "exercise(s) from" in output and "generated a temporary secret key" in output
+    assert f"tracedojo: database SQLite {data / 'tracedojo.db'}" in output
 
 
 def test_regrade_grades_every_stored_submission_again(
@@ -142,6 +166,7 @@ def test_regrade_grades_every_stored_submission_again(
     result = CliRunner().invoke(cli, ["regrade", "echo-once"])
     assert result.exit_code == 0, result.output
     assert "regraded 2 submission(s) of echo-once" in result.output and "1 passed" in result.output
+    assert result.stderr.startswith(f"tracedojo: database SQLite {database.removeprefix('sqlite:///')}\n")
     with Session(engine) as session:
         rows = session.exec(select(Submission)).all()
         assert sorted(r.status for r in rows) == ["error", "passed"]  # "x = 1" defines no endpoint

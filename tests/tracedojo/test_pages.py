@@ -148,7 +148,7 @@ def test_editor_submission_and_result_pages(anonymous: TestClient, learner: User
     sign_in(anonymous, learner)
     editor = anonymous.get("/exercises/echo-once/code")
     assert editor.status_code == 200
-    assert 'id="code"' in editor.text and "/static/vendor/codemirror/lib/codemirror.js" in editor.text
+    assert 'id="code"' in editor.text and "/static/build/editor.js" in editor.text
     assert echo_once.starter.splitlines()[0] in editor.text
     submitted = anonymous.post(
         "/exercises/echo-once/code",

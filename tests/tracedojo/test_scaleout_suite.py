@@ -12,8 +12,8 @@ deployment, or is already tested on these services:
 * ``test_postgres.py``, ``test_scaleout_celery.py``, ``test_scaleout_grading_job.py``: these
   already run on the services, each with databases, brokers and processes of its own.
 * ``test_cli.py``, ``test_lessons.py``, ``test_security.py``, ``test_settings.py``,
-  ``test_fetch_assets.py``: no platform runs in them (grading CLI, catalog, hashing, settings,
-  asset download), so there is no database or queue to change.
+  ``test_frontend_build.py``: no platform runs in them (grading CLI, catalog, hashing, settings,
+  the front-end bundle), so there is no database or queue to change.
 """
 
 from __future__ import annotations
@@ -62,7 +62,7 @@ LEFT_OUT = {
     "test_lessons.py",
     "test_security.py",
     "test_settings.py",
-    "test_fetch_assets.py",
+    "test_frontend_build.py",
 }
 
 

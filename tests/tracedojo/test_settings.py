@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from tracedojo.settings import PLACEHOLDER_SECRET, Settings
+from tracedojo.settings import PLACEHOLDER_SECRET, PROJECT_ROOT, Settings, describe_database
 
 
 def test_placeholder_secret_is_refused_outside_development() -> None:
@@ -37,9 +37,42 @@ def test_environment_variables(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) 
     assert settings.queue == "inline" and settings.secure_cookies
 
 
-def test_defaults_are_sqlite_under_var(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("TRACEDOJO_DATABASE_URL", "TRACEDOJO_ENV"):
+def test_defaults_are_sqlite_under_the_projects_var(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("TRACEDOJO_DATABASE_URL", "TRACEDOJO_ENV", "TRACEDOJO_DATA_DIR"):
         monkeypatch.delenv(name, raising=False)
     settings = Settings()
-    assert settings.database_url == "sqlite:///./var/tracedojo.db" and settings.is_sqlite
+    assert settings.database_url == f"sqlite:///{PROJECT_ROOT / 'var' / 'tracedojo.db'}" and settings.is_sqlite
     assert settings.env == "development"
+    assert settings.database_description == f"SQLite {PROJECT_ROOT / 'var' / 'tracedojo.db'}"
+
+
+def test_default_database_does_not_depend_on_the_current_folder(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A command run from another folder must find the same database, not create an empty one there."""
+    for name in ("TRACEDOJO_DATABASE_URL", "TRACEDOJO_DATA_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    urls = set()
+    for folder in (tmp_path, tmp_path / "deeper", PROJECT_ROOT):
+        folder.mkdir(exist_ok=True)
+        monkeypatch.chdir(folder)
+        urls.add(Settings().database_url)
+    assert len(urls) == 1
+
+
+def test_data_dir_moves_the_default_database(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("TRACEDOJO_DATABASE_URL", raising=False)
+    monkeypatch.setenv("TRACEDOJO_DATA_DIR", str(tmp_path / "data"))
+    assert Settings().database_url == f"sqlite:///{tmp_path / 'data' / 'tracedojo.db'}"
+    monkeypatch.setenv("TRACEDOJO_DATABASE_URL", "sqlite:///elsewhere.db")
+    assert Settings().database_url == "sqlite:///elsewhere.db"  # an explicit URL is kept as given
+
+
+def test_describe_database_names_the_file_or_server_without_password(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert describe_database("sqlite:///rel/x.db") == f"SQLite {tmp_path / 'rel' / 'x.db'}"
+    assert describe_database("sqlite://") == "SQLite in memory"
+    described = describe_database("postgresql+psycopg://user:hunter2@db:5432/tracedojo")
+    assert "hunter2" not in described and "db:5432/tracedojo" in described

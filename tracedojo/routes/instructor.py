@@ -46,6 +46,7 @@ from tracedojo.routes.learner import Slug, SubmissionId, exercise_or_404
 from tracedojo.routes.pages import render
 from tracedojo.security import CSRF_FIELD, csrf_valid
 from tracedojo.timeline import TimelineEvent, learner_timeline
+from tracedojo.trace_view import replay_context
 
 log = logging.getLogger("tracedojo.instructor")
 
@@ -434,6 +435,7 @@ def submission_page(
             "steps": {int(s["n"]): s for s in row.steps if isinstance(s, dict) and "n" in s},
             "earlier": [(kept, regrade, _step_statuses(kept)) for kept, regrade in reversed(earlier)],
             "attempts": _attempts(session, user_id=row.user_id, slug=row.exercise_slug),
+            **replay_context(exercise, row.steps, row.code, final=SubmissionStatus(row.status).final),
         },
         user=instructor,
     )

@@ -28,6 +28,7 @@ from tracedojo.routes.learner import SubmissionId, exercise_or_404, submit
 from tracedojo.security import CSRF_FIELD, csrf_token, csrf_valid
 from tracedojo.settings import PROJECT_ROOT
 from tracedojo.submissions import history, latest_code, visible_submission
+from tracedojo.trace_view import replay_context, script_json, spine_of, stepper_data
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=PROJECT_ROOT / "templates")
@@ -243,6 +244,8 @@ def lesson_page(
             "states": states,
             "progress": progress,
             "score_policy": quiz.SCORE_POLICY,
+            "stepper_json": script_json(stepper_data(exercise)),
+            "spine": spine_of(exercise),
         },
         user=user,
     )
@@ -358,6 +361,7 @@ def submission_page(
             "code_text": row.code,
             "error_lines": _error_lines(row.message, row.code) if row.status == SubmissionStatus.ERROR else [],
             "unchanged_starter": exercise is not None and _same_source(row.code, exercise.starter),
+            **replay_context(exercise, row.steps, row.code, final=SubmissionStatus(row.status).final),
         },
         user=user,
     )
