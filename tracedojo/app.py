@@ -132,7 +132,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="tracedojo", summary="Learn WebSocket endpoints trace by trace", lifespan=lifespan)
     app.state.platform = platform
 
-    from tracedojo.routes import auth, courses, instructor, learner, pages, stepper
+    from tracedojo.routes import auth, course_pages, courses, instructor, learner, pages, stepper
 
     app.include_router(auth.router)
     app.include_router(learner.router)
@@ -140,6 +140,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(instructor.router)
     app.include_router(pages.router)
     app.include_router(courses.router)
+    app.include_router(course_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.exception_handler(RequestValidationError)

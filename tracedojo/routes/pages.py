@@ -17,6 +17,7 @@ from sqlmodel import Session
 from grader import Exercise
 from tracedojo import quiz
 from tracedojo.accounts import UsernameTaken, authenticate_user, create_user
+from tracedojo.course_views import home_notices, result_feedback
 from tracedojo.deps import SESSION_USER_KEY, OptionalUser, PlatformDep, SessionDep, authenticate
 from tracedojo.highlighting import highlight_code, stylesheet
 from tracedojo.lessons import LessonPublic, lesson_of
@@ -142,7 +143,13 @@ def home(request: Request, user: OptionalUser, session: SessionDep, platform: Pl
     return render(
         request,
         "home.html",
-        {"exercises": exercises, "progress": progress, "done": done, "score_policy": quiz.SCORE_POLICY},
+        {
+            "exercises": exercises,
+            "progress": progress,
+            "done": done,
+            "score_policy": quiz.SCORE_POLICY,
+            **home_notices(session, user),
+        },
         user=user,
     )
 
@@ -362,6 +369,7 @@ def submission_page(
             "error_lines": _error_lines(row.message, row.code) if row.status == SubmissionStatus.ERROR else [],
             "unchanged_starter": exercise is not None and _same_source(row.code, exercise.starter),
             **replay_context(exercise, row.steps, row.code, final=SubmissionStatus(row.status).final),
+            **result_feedback(session, submission_id=submission_id, viewer=user),
         },
         user=user,
     )
