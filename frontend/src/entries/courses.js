@@ -4,9 +4,13 @@ import "../courses/courses.css";
 // JavaScript) and shown here in the viewer's own zone; forms learn that zone so that a typed
 // wall-clock time means what the viewer meant.
 const zone = Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
+// dateStyle/timeStyle cannot be combined with timeZoneName, so the parts are named one by one.
 const shown = new Intl.DateTimeFormat(undefined, {
-  dateStyle: "medium",
-  timeStyle: "short",
+  year: "numeric",
+  month: "short",
+  day: "numeric",
+  hour: "numeric",
+  minute: "2-digit",
   timeZoneName: "short",
 });
 
