@@ -1,9 +1,11 @@
 """A seccomp filter for the sandboxed child: refuse the system calls a WebSocket endpoint never needs.
 
-Namespaces, mounts, tracing, kernel keyrings, BPF, io_uring and module loading
-are the usual ways from an unprivileged process into the kernel's soft spots;
-the child gets EPERM for them (and ENOSYS for clone3, so the C library falls
-back to clone, whose namespace flags are then checked). Only x86_64 has a
+Namespaces, mounts, tracing, kernel keyrings, BPF, io_uring, module loading,
+``modify_ldt`` and ``memfd_secret`` are the usual ways from an unprivileged
+process into the kernel's soft spots; the child gets EPERM for them, ENOSYS
+for clone3 (so the C library falls back to clone, whose namespace flags are
+then checked) and EAFNOSUPPORT for vsock sockets, which reach the host past
+the empty network namespace. Only x86_64 has a
 table here; elsewhere ``install`` reports that it did nothing.
 """
 
@@ -45,6 +47,7 @@ _X86_64_DENIED = {
     "init_module": 175,
     "delete_module": 176,
     "quotactl": 179,
+    "modify_ldt": 154,  # 16-bit segments: a source of kernel bugs, never needed by Python
     "kexec_load": 246,
     "add_key": 248,
     "request_key": 249,
@@ -70,9 +73,15 @@ _X86_64_DENIED = {
     "fsmount": 432,
     "fspick": 433,
     "mount_setattr": 442,
+    "memfd_secret": 447,  # memory the kernel itself cannot see: hides what a sandboxed process holds
 }
 _X86_64_CLONE = 56
 _X86_64_CLONE3 = 435
+_X86_64_SOCKET = 41
+_X86_64_SOCKETPAIR = 53
+# Address families a WebSocket endpoint never needs that reach past the network namespace: vsock talks to
+# the hypervisor and to other virtual machines' hosts whatever the namespace says.
+_DENIED_FAMILIES = {"AF_VSOCK": 40}
 _NAMESPACE_FLAGS = (
     _linux.CLONE_NEWNS
     | _linux.CLONE_NEWUTS
@@ -101,6 +110,15 @@ def _program() -> list[bytes]:
     ]
     for number in denied:
         prog += [_insn(_JEQ, number, jt=0, jf=1), _insn(_RET, eperm)]
+    no_family = _RET_ERRNO | errno.EAFNOSUPPORT
+    for call in (_X86_64_SOCKET, _X86_64_SOCKETPAIR):
+        # if nr == call: load the family (args[0], low 32 bits), refuse the denied ones, allow the rest
+        families = sorted(_DENIED_FAMILIES.values())
+        body = [_insn(_LD_ABS, 16)]
+        for family in families:
+            body += [_insn(_JEQ, family, jt=0, jf=1), _insn(_RET, no_family)]
+        body += [_insn(_RET, _RET_ALLOW)]
+        prog += [_insn(_JEQ, call, jt=0, jf=len(body)), *body]
     prog += [
         _insn(_JEQ, _X86_64_CLONE3, jt=0, jf=1),
         _insn(_RET, _RET_ERRNO | errno.ENOSYS),

@@ -53,6 +53,10 @@ class ConnectionRecord:
     # for a message, in some other await, or at its end), and at its latest report of any kind (sends too).
     variables: dict[str, str] = field(default_factory=dict)
     latest_variables: dict[str, str] = field(default_factory=dict)
+    # The line of the learner's file where the endpoint last paused (display only), and the file's line count
+    # that bounds it: the child reports it, and learner code can forge that report.
+    paused_line: int | None = None
+    source_lines: int = 0
     settled: int = 0  # messages the app had taken when it last paused
     snapshot: int = 0  # the child's number for the latest report; an older one arriving late is ignored
     done: threading.Event = field(default_factory=threading.Event)
@@ -82,14 +86,15 @@ class ConnectionRecord:
 
 
 class Bridge:
-    def __init__(self, child: SandboxedChild, frame_limit: int) -> None:
+    def __init__(self, child: SandboxedChild, frame_limit: int, source_lines: int = 0) -> None:
         self.child = child
         self.frame_limit = frame_limit
+        self.source_lines = source_lines  # lines of the submission, to bound a reported paused line
         self._pending: collections.deque[ConnectionRecord] = collections.deque()
 
     def prepare(self, name: str) -> ConnectionRecord:
         """Called by the runner just before it opens a connection for client ``name``."""
-        record = ConnectionRecord(name)
+        record = ConnectionRecord(name, source_lines=self.source_lines)
         self._pending.append(record)
         return record
 
@@ -232,6 +237,8 @@ def _note_variables(frame: dict[str, Any], record: ConnectionRecord) -> None:
             record.settled = max(record.settled, taken)
             if shown:
                 record.variables = shown
+            line = frame.get("line")
+            record.paused_line = line if type(line) is int and 1 <= line <= record.source_lines else None
         record.reports.notify_all()
 
 

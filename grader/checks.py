@@ -9,7 +9,7 @@ the lesson's values and with fresh random ones.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -157,7 +157,8 @@ class ExpectOpenOrClosed(_Action):
     kind: Literal["expect_open_or_closed"] = "expect_open_or_closed"
 
 
-StepCheck = Annotated[
+# Every check the runner knows; ``TraceRun._perform`` matches on it exhaustively (``assert_never``).
+Action = (
     Connect
     | ExpectAccept
     | ExpectClose
@@ -173,8 +174,26 @@ StepCheck = Annotated[
     | ExpectNoMessage
     | Close
     | ExpectFinished
-    | ExpectOpenOrClosed,
-    Field(discriminator="kind"),
+    | ExpectOpenOrClosed
+)
+StepCheck = Annotated[Action, Field(discriminator="kind")]
+CheckKind = Literal[
+    "connect",
+    "expect_accept",
+    "expect_close",
+    "expect_denial",
+    "expect_waiting",
+    "expect_handled",
+    "send_text",
+    "send_bytes",
+    "send_json",
+    "expect_text",
+    "expect_bytes",
+    "expect_json",
+    "expect_no_message",
+    "close",
+    "expect_finished",
+    "expect_open_or_closed",
 ]
 
 # For the scalar shorthand ``- send_text: "{data}"``: which field the scalar fills.
@@ -193,10 +212,7 @@ _SCALAR_FIELD = {
     "close": "code",
 }
 
-ACTION_NAMES = tuple(
-    a.model_fields["kind"].default
-    for a in StepCheck.__origin__.__args__  # type: ignore[attr-defined]
-)
+ACTION_NAMES: tuple[CheckKind, ...] = get_args(CheckKind)  # tests/grader/test_checks.py: one per Action model
 
 
 def normalize_action(raw: Any) -> Any:

@@ -178,7 +178,9 @@ class _Connection:
             self.settled = self.taken
         self.snapshots += 1
         shown = variables.snapshot(found or self.frames[::-1])
-        return {"taken": self.taken, "seq": self.snapshots, "paused": paused, "vars": shown}
+        # The line the innermost of the learner's running frames is at: where the endpoint paused (display only).
+        line = found[0].f_lineno if found and paused else None
+        return {"taken": self.taken, "seq": self.snapshots, "paused": paused, "vars": shown, "line": line}
 
     def _own_stack(self, *, paused: bool) -> dict[str, Any]:
         """The variables on the calling stack, when it is this connection's endpoint run (not a broadcast)."""

@@ -88,7 +88,7 @@ def grade_source(
             kind=str(ready.get("kind", "")),
             describe_exit=functools.cache(lambda: _describe_exit(child)),
         )
-        bridge = Bridge(child, limits.frame_bytes)
+        bridge = Bridge(child, limits.frame_bytes, source_lines=len(code.splitlines()))
         deadline = time.monotonic() + limits.submission_timeout
         timeout = exercise.step_timeout or limits.step_timeout
         client = TestClient(bridge)

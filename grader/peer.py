@@ -6,7 +6,7 @@ import collections
 import contextlib
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlencode
 
 from starlette.testclient import TestClient, WebSocketDenialResponse, WebSocketTestSession
@@ -14,12 +14,15 @@ from starlette.websockets import WebSocketDisconnect
 
 from grader.bridge import TIMEOUT, WAIT, Bridge, ConnectionRecord
 
+EventKind = Literal["message", "close", "wait", "timeout"]
+HandshakeOutcome = Literal["accepted", "closed", "denied", "timeout"]
+
 
 @dataclass(frozen=True)
 class Event:
     """Something the client observed: a message, a close, the app waiting, or silence."""
 
-    kind: str  # message | close | wait | timeout
+    kind: EventKind
     message: dict[str, Any] | None = None
     taken: int = 0
 
@@ -34,7 +37,7 @@ class Event:
 
 @dataclass
 class Handshake:
-    outcome: str  # accepted | closed | denied | timeout
+    outcome: HandshakeOutcome
     subprotocol: str | None = None
     code: int = 0
     reason: str = ""

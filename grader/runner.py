@@ -1,4 +1,9 @@
-"""Play an exercise's trace against a sandboxed child, one execution-table row at a time."""
+"""Play an exercise's trace against a sandboxed child, one execution-table row at a time.
+
+The runner performs each check of a row (``grader/checks.py``) and judges what the client observed; the
+words it says are in ``grader/feedback.py``. A new check kind is a model there, a ``case`` in
+``TraceRun._perform`` with its handler here, and its sentences in the feedback module.
+"""
 
 from __future__ import annotations
 
@@ -7,16 +12,19 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple, assert_never
+from urllib.parse import urlencode
 
 from starlette.testclient import TestClient
 
 from grader import checks
+from grader import feedback as say
 from grader.bridge import Bridge
 from grader.exercise import Exercise, TraceStep
-from grader.payloads import Values, render, render_bytes, render_json, render_pattern, show
+from grader.payloads import Values, render, render_bytes, render_json, render_pattern
 from grader.peer import Event, Peer
 from grader.results import StepResult, StepStatus
+from grader.wire import WireLog
 
 _OPEN_WINDOW = 0.15  # how long "open or closed" watches for a close when the app is neither waiting nor done
 # After the app closes a connection, how long to wait for its run to end before judging the close: an app
@@ -35,6 +43,13 @@ class StepFailure(Exception):
         self.expected = expected
         self.actual = actual
         self.message = message
+
+
+class Observed(NamedTuple):
+    """What one passed check expected and what the client saw ("" leaves it out of the row)."""
+
+    expected: str
+    actual: str
 
 
 @dataclass
@@ -67,6 +82,11 @@ class TraceRun:
         self.peers: dict[str, Peer] = {}
         self.offered: dict[str, list[str]] = {}  # subprotocols each client offered in its handshake
         self.settled: set[int] = set()  # ids of the connection records whose end _settle already waited for
+        # Per client, the most messages the app had taken when it last reported waiting for the next one. An
+        # app can only leave that receive by taking another message, so while the client has sent nothing
+        # more, the app is still waiting, even when a reply sent from another task arrived after the report.
+        self.waited: dict[str, int] = {}
+        self.wire = WireLog()  # what crossed the wire in each row, for the learner's replay (display only)
         names = {a.client for row in exercise.execution_table for a in row.check}
         self.many_clients = len(names) > 1
 
@@ -78,12 +98,7 @@ class TraceRun:
         try:
             for row in self.exercise.execution_table:
                 if broken:
-                    result = StepResult(
-                        n=row.n,
-                        title=row.action,
-                        status=StepStatus.SKIPPED,
-                        message="not run: an earlier step did not pass",
-                    )
+                    result = StepResult(n=row.n, title=row.action, status=StepStatus.SKIPPED, message=say.SKIPPED)
                 else:
                     result = self._run_row(row)
                     broken = result.status is not StepStatus.PASSED
@@ -104,9 +119,9 @@ class TraceRun:
                 if time.monotonic() > self.deadline:
                     raise StepFailure(
                         StepStatus.TIMEOUT,
-                        "the whole trace to finish in time",
-                        "the submission ran out of time",
-                        "Your submission took longer than the grader allows for the whole trace.",
+                        say.TRACE_TIMEOUT_EXPECTED,
+                        say.TRACE_TIMEOUT_ACTUAL,
+                        say.TRACE_TIMEOUT_MESSAGE,
                     )
                 expected, actual = self._perform(action)
                 if expected:
@@ -120,9 +135,11 @@ class TraceRun:
                 status=failure.status,
                 expected=failure.expected,
                 actual=failure.actual,
-                message=failure.message,
+                message=failure.message + self._mistake(row, failure.message),
                 duration_ms=_ms(started),
                 variables=self._variables(row),
+                frames=self.wire.end_row(passed=False),
+                paused_line=self._paused_line(row),
             )
         return StepResult(
             n=row.n,
@@ -133,7 +150,27 @@ class TraceRun:
             message="",
             duration_ms=_ms(started),
             variables=self._variables(row, settle=True),
+            frames=self.wire.end_row(passed=True),
+            paused_line=self._paused_line(row),
         )
+
+    def _mistake(self, row: TraceStep, message: str) -> str:
+        """A known beginner's mistake behind this failure, named with its fix, unless the message already
+        says it: one place for every check, since the same mistake surfaces at different rows."""
+        for name in dict.fromkeys(action.client for action in row.check):
+            record = self.peers[name].record if name in self.peers else None
+            if record is None:
+                continue
+            hint = say.mistake_hint(record.error, record.violation)
+            if hint:
+                return "" if hint in message else hint
+        return ""
+
+    def _paused_line(self, row: TraceStep) -> int | None:
+        """Where the learner's endpoint was paused after this row, as the child last reported it (display only;
+        the bridge checked it is a line of the file). Read after ``_variables``, which waits for the report."""
+        peer = self.peers.get(row.check[-1].client)
+        return peer.record.paused_line if peer is not None and peer.record is not None else None
 
     def _variables(self, row: TraceStep, *, settle: bool = False) -> dict[str, str]:
         """The learner's variables at the end of this row (display only: read after the verdict is decided).
@@ -150,7 +187,47 @@ class TraceRun:
             return dict(record.variables or record.latest_variables)
         return dict(record.latest_variables)  # still busy (or this row failed): the freshest there is
 
-    # -- actions -----------------------------------------------------------------------------
+    # -- dispatch ----------------------------------------------------------------------------
+
+    def _perform(self, action: checks.Action) -> Observed:
+        peer = self._peer(action.client)
+        match action:
+            case checks.Connect():
+                return self._connect(action, peer)
+            case checks.ExpectAccept():
+                return self._expect_accept(action, peer)
+            case checks.ExpectClose():
+                return self._expect_close(action, peer)
+            case checks.ExpectDenial():
+                return self._expect_denial(action, peer)
+            case checks.ExpectWaiting():
+                return self._expect_waiting(peer)
+            case checks.ExpectHandled():
+                return self._expect_handled(peer)
+            case checks.SendText():
+                return self._send_text(action, peer)
+            case checks.SendBytes():
+                return self._send_bytes(action, peer)
+            case checks.SendJson():
+                return self._send_json(action, peer)
+            case checks.ExpectText():
+                return self._expect_text(action, peer)
+            case checks.ExpectBytes():
+                return self._expect_bytes(action, peer)
+            case checks.ExpectJson():
+                return self._expect_json(action, peer)
+            case checks.ExpectNoMessage():
+                return self._expect_no_message(action, peer)
+            case checks.Close():
+                return self._close(action, peer)
+            case checks.ExpectFinished():
+                return self._expect_finished(peer)
+            case checks.ExpectOpenOrClosed():
+                return self._expect_open_or_closed(peer)
+            case _:
+                assert_never(action)
+
+    # -- helpers -----------------------------------------------------------------------------
 
     def _peer(self, name: str) -> Peer:
         peer = self.peers.get(name)
@@ -165,407 +242,55 @@ class TraceRun:
     def _who(self, peer: Peer) -> str:
         return f"client {peer.name} " if self._named(peer) else ""
 
+    def _prefix(self, peer: Peer) -> str:
+        return f"Client {peer.name}: " if self._named(peer) else ""
+
     def _step_timeout(self) -> float:
         return max(0.05, min(self.timeout, self.deadline - time.monotonic()))
 
-    def _perform(self, action: Any) -> tuple[str, str]:
-        handler = getattr(self, "_do_" + action.kind)
-        result: tuple[str, str] = handler(action, self._peer(action.client))
-        return result
+    def _crash_note(self, peer: Peer) -> str:
+        return say.crash_note(peer.record, self.context.describe_exit)
+
+    def _handshake_actual(self, peer: Peer) -> str:
+        return say.handshake_actual(peer.handshake, peer.record, self.timeout, self.context.describe_exit)
+
+    def _accepted(self, peer: Peer) -> bool:
+        return peer.session is not None and peer.handshake is not None and peer.handshake.outcome == "accepted"
 
     def _require_open(self, peer: Peer, doing: str) -> None:
-        if peer.session is None or peer.handshake is None or peer.handshake.outcome != "accepted":
+        self.wire.handshake(peer.name, peer.handshake)
+        if not self._accepted(peer):
             raise StepFailure(
                 StepStatus.FAILED,
-                f"an open connection to {doing}",
-                "no open connection",
-                f"{self._prefix(peer)}could not {doing}: the connection was never accepted.",
+                say.open_expected(doing),
+                say.NO_OPEN_CONNECTION,
+                say.never_accepted(self._prefix(peer), doing),
             )
         if peer.closed_by_server:
             raise StepFailure(
                 StepStatus.FAILED,
-                f"an open connection to {doing}",
-                f"the connection was closed by your endpoint (code {peer._close_code()})",
-                f"{self._prefix(peer) or 'The client '}could not {doing}: "
-                f"your endpoint had already closed the connection{self._crash_note(peer)}.",
+                say.open_expected(doing),
+                say.closed_by_endpoint_actual(peer._close_code()),
+                say.already_closed(self._prefix(peer), doing, self._crash_note(peer)),
             )
-
-    def _crash_note(self, peer: Peer) -> str:
-        record = peer.record
-        if record is None:
-            return ""
-        if record.violation:
-            return f" ({record.violation})"
-        if record.error:
-            return f" because it raised {_describe_error(record.error)}"
-        if record.lost:
-            return f" because {self.context.describe_exit()}"
-        return ""
-
-    def _do_connect(self, action: checks.Connect, peer: Peer) -> tuple[str, str]:
-        path = render(action.path or self.exercise.endpoint.path, self.values)
-        self.offered[peer.name] = [render(s, self.values) for s in action.subprotocols]
-        peer.connect(
-            path,
-            query={k: render(v, self.values) for k, v in action.query.items()},
-            headers={k: render(v, self.values) for k, v in action.headers.items()},
-            cookies={k: render(v, self.values) for k, v in action.cookies.items()},
-            subprotocols=[render(s, self.values) for s in action.subprotocols],
-            timeout=self._step_timeout(),
-        )
-        record = peer.record
-        assert record is not None
-        expected = f"a WebSocket route at {path}"
-        if record.route_known and record.route is None:
-            found = ", ".join(self.context.routes) if self.context.routes else "no WebSocket route at all"
-            raise StepFailure(
-                StepStatus.FAILED,
-                expected,
-                f"your app declares {found}",
-                f"No WebSocket route of your app matches {path}. Your app declares {found}; "
-                f"the lesson's endpoint is {self.exercise.endpoint.path}.",
-            )
-        if not record.route_known and record.lost:
-            raise StepFailure(
-                StepStatus.ERROR,
-                expected,
-                self.context.describe_exit(),
-                f"The connection never reached your endpoint: {self.context.describe_exit()}.",
-            )
-        return expected, f"the request reached your endpoint at {record.route or path}"
-
-    def _handshake_actual(self, peer: Peer) -> str:
-        handshake = peer.handshake
-        record = peer.record
-        if handshake is None or record is None:
-            return "no connection was attempted"
-        if handshake.outcome == "accepted":
-            return "the connection was accepted" + (
-                f" with subprotocol {handshake.subprotocol!r}" if handshake.subprotocol else ""
-            )
-        if handshake.outcome == "denied":
-            return f"an HTTP {handshake.status} response instead of a WebSocket"
-        if handshake.outcome == "timeout":
-            return f"no answer to the handshake within {self.timeout:g} s"
-        if record.error:
-            return f"before accepting, your endpoint raised {_describe_error(record.error)}"
-        if record.violation:
-            return record.violation
-        if record.lost:
-            return self.context.describe_exit()
-        if record.synthetic_close:
-            return "your endpoint returned without accepting the connection"
-        refusal = _validation_refusal(handshake.reason)
-        if refusal:
-            return f"FastAPI refused the handshake (code {handshake.code}) before your endpoint ran: {refusal}"
-        reason = f", reason {handshake.reason!r}" if handshake.reason else ""
-        return f"your endpoint closed the connection before accepting it (code {handshake.code}{reason})"
-
-    def _do_expect_accept(self, action: checks.ExpectAccept, peer: Peer) -> tuple[str, str]:
-        expected = "the connection to be accepted" + (
-            f" with subprotocol {action.subprotocol!r}" if action.subprotocol else ""
-        )
-        actual = self._handshake_actual(peer)
-        handshake = peer.handshake
-        if handshake is None or handshake.outcome != "accepted":
-            status = (
-                StepStatus.TIMEOUT if handshake is not None and handshake.outcome == "timeout" else StepStatus.FAILED
-            )
-            hint = (
-                " Call `await websocket.accept()` before receiving or sending."
-                if (handshake is not None and handshake.outcome in ("closed", "timeout"))
-                else ""
-            )
-            record = peer.record
-            if handshake is not None and handshake.outcome == "closed" and _validation_refusal(handshake.reason):
-                hint = " Check the types you declared for the path and query parameters."
-            elif (
-                handshake is not None
-                and handshake.outcome == "closed"
-                and record is not None
-                and not (record.error or record.violation or record.lost or record.synthetic_close)
-            ):
-                # It closed on purpose: the question is why this client was refused, not how to accept.
-                hint = " Your endpoint (or a dependency) refused this client: check the condition that closes it."
-            raise StepFailure(
-                status, expected, actual, f"{self._prefix(peer)}Expected the connection to be accepted; {actual}.{hint}"
-            )
-        if action.subprotocol is not None and handshake.subprotocol != render(action.subprotocol, self.values):
-            got = repr(handshake.subprotocol) if handshake.subprotocol else "no subprotocol"
-            offered = self.offered.get(peer.name, [])
-            hint = (
-                f" The client offered {', '.join(map(repr, offered))}: a server must choose one of those, "
-                "and a browser drops the connection when it does not."
-                if handshake.subprotocol and offered and handshake.subprotocol not in offered
-                else ""
-            )
-            raise StepFailure(
-                StepStatus.FAILED,
-                expected,
-                actual,
-                f"Expected the server to choose subprotocol {action.subprotocol!r}, but it chose {got}." + hint,
-            )
-        return expected, actual
-
-    def _do_expect_close(self, action: checks.ExpectClose, peer: Peer) -> tuple[str, str]:
-        parts = []
-        if action.code is not None:
-            parts.append(f"code {action.code}")
-        reason = render(action.reason, self.values) if action.reason is not None else None
-        if reason is not None:
-            parts.append(f"reason {reason!r}")
-        when = " before accepting" if action.before_accept else ""
-        expected = f"the server to close the connection{when}" + (f" with {' and '.join(parts)}" if parts else "")
-        handshake = peer.handshake
-        if handshake is not None and handshake.outcome != "accepted" and action.before_accept is not False:
-            if handshake.outcome != "closed":
-                hint = (
-                    " An HTTPException answers the handshake with an HTTP response; raise "
-                    "`WebSocketException(code=...)` (or call `websocket.close(code=...)`) to close it with a code."
-                    if handshake.outcome == "denied" and action.code is not None
-                    else ""
-                )
-                raise StepFailure(
-                    StepStatus.TIMEOUT if handshake.outcome == "timeout" else StepStatus.FAILED,
-                    expected,
-                    self._handshake_actual(peer),
-                    f"Expected the connection to be closed{when}; {self._handshake_actual(peer)}.{hint}",
-                )
-            code, got_reason = handshake.code, handshake.reason
-        elif action.before_accept:
-            raise StepFailure(
-                StepStatus.FAILED,
-                expected,
-                self._handshake_actual(peer),
-                f"Expected the connection to be refused with a close{when}, but {self._handshake_actual(peer)}.",
-            )
-        else:
-            event = peer.next_non_wait(self._step_timeout())
-            if event.kind == "timeout":
-                raise StepFailure(
-                    StepStatus.TIMEOUT,
-                    expected,
-                    f"nothing within {self.timeout:g} s",
-                    f"{self._prefix(peer)}Expected the server to close the connection, "
-                    f"but nothing happened within {self.timeout:g} s.",
-                )
-            if event.kind == "message":
-                raise StepFailure(
-                    StepStatus.FAILED,
-                    expected,
-                    _describe_message(event.message),
-                    f"{self._prefix(peer)}Expected the server to close the connection, "
-                    f"but it sent {_describe_message(event.message)}.",
-                )
-            code, got_reason = event.code, event.reason
-        actual = f"closed with code {code}" + (f" and reason {got_reason!r}" if got_reason else "")
-        problems = []
-        if action.code is not None and code != action.code:
-            problems.append(f"the close code was {code}, not {action.code}")
-        if reason is not None and got_reason != reason:
-            problems.append(f"the reason was {got_reason!r}, not {reason!r}")
-        if action.reason_pattern is not None and not re.search(
-            render_pattern(action.reason_pattern, self.values), got_reason
-        ):
-            problems.append(f"the reason {got_reason!r} does not match {action.reason_pattern!r}")
-        self._settle(peer)
-        if problems:
-            crash = self._crash_note(peer)
-            hint = (
-                " WebSocketDisconnect is what receiving raises when the client leaves; to close from the "
-                "server, call `await websocket.close(code=..., reason=...)`."
-                if peer.record is not None and (peer.record.error or {}).get("type") == "WebSocketDisconnect"
-                else ""
-            )
-            raise StepFailure(
-                StepStatus.FAILED,
-                expected,
-                actual + (f" ({crash.strip()})" if crash else ""),
-                f"{self._prefix(peer)}The connection closed{crash}, but " + "; ".join(problems) + f".{hint}",
-            )
-        record = peer.record
-        if record is not None and record.error and handshake is not None and handshake.outcome == "closed":
-            # The client was refused as expected, but the endpoint ran on past the refusal: its body ran
-            # without credentials, which a guard is there to prevent. (After accepting, a later row checks
-            # that the run ends cleanly.)
-            error = _describe_error(record.error)
-            raise StepFailure(
-                StepStatus.FAILED,
-                expected,
-                f"{actual}, then your endpoint raised {error}",
-                f"{self._prefix(peer)}The connection closed as expected, but your endpoint kept "
-                f"running and then raised {error}. Stop right after closing: return after "
-                "`await websocket.close(...)`, or raise `WebSocketException(code=...)` from a dependency.",
-            )
-        return expected, actual
-
-    def _do_expect_denial(self, action: checks.ExpectDenial, peer: Peer) -> tuple[str, str]:
-        expected = f"an HTTP {action.status} response instead of a WebSocket"
-        handshake = peer.handshake
-        actual = self._handshake_actual(peer)
-        if handshake is None or handshake.outcome != "denied":
-            raise StepFailure(
-                StepStatus.FAILED,
-                expected,
-                actual,
-                f"Expected the handshake to be denied with HTTP {action.status}; {actual}.",
-            )
-        if handshake.status != action.status:
-            raise StepFailure(
-                StepStatus.FAILED,
-                expected,
-                actual,
-                f"Expected HTTP status {action.status}, but your endpoint answered {handshake.status}.",
-            )
-        body = handshake.body.decode("utf-8", errors="replace")
-        if action.body_pattern is not None and not re.search(render_pattern(action.body_pattern, self.values), body):
-            raise StepFailure(
-                StepStatus.FAILED,
-                expected,
-                f"{actual} with body {show(body)}",
-                f"The denial's body {show(body)} does not match {action.body_pattern!r}.",
-            )
-        return expected, actual
-
-    def _do_expect_waiting(self, action: checks.ExpectWaiting, peer: Peer) -> tuple[str, str]:
-        expected = "the server to wait for a message without sending anything"
-        self._require_open(peer, "wait for a message")
-        while True:
-            event = peer.next_event(self._step_timeout())
-            if event.kind == "wait":
-                if event.taken >= peer.sent:
-                    return expected, "your endpoint is waiting for the client's message"
-                continue
-            if event.kind == "message":
-                raise StepFailure(
-                    StepStatus.FAILED,
-                    expected,
-                    f"your endpoint sent {_describe_message(event.message)}",
-                    f"{self._prefix(peer)}Expected the server to wait for the client to speak "
-                    f"first, but it sent {_describe_message(event.message)} before receiving anything.",
-                )
-            if event.kind == "close":
-                peer.push_back(event)
-                raise StepFailure(
-                    StepStatus.FAILED,
-                    expected,
-                    self._close_actual(peer, event),
-                    f"Expected the server to wait for a message, but {self._close_actual(peer, event)}.",
-                )
-            raise StepFailure(
-                StepStatus.TIMEOUT,
-                expected,
-                f"neither waiting nor sending after {self.timeout:g} s",
-                f"Expected the server to wait for a message with `await websocket.receive_text()`, but "
-                f"after {self.timeout:g} s it was still busy (is something blocking, like time.sleep?).",
-            )
-
-    def _do_expect_handled(self, action: checks.ExpectHandled, peer: Peer) -> tuple[str, str]:
-        expected = "the server to handle the message without crashing or hanging"
-        self._require_open(peer, "have its message handled")
-        while True:
-            event = peer.next_event(self._step_timeout())
-            if event.kind == "wait":
-                if event.taken >= peer.sent:
-                    return expected, "your endpoint handled the message and waits for the next one"
-                continue
-            if event.kind == "message":
-                peer.push_back(event)
-                return expected, "your endpoint handled the message and answered"
-            if event.kind == "close":
-                peer.push_back(event)
-                self._settle(peer)
-                record = peer.record
-                if record is not None and (record.error or record.violation or record.lost):
-                    raise StepFailure(
-                        StepStatus.ERROR if record.lost else StepStatus.FAILED,
-                        expected,
-                        self._close_actual(peer, event),
-                        f"Your endpoint crashed while handling the message: {self._close_actual(peer, event)}.",
-                    )
-                return expected, self._close_actual(peer, event)
-            raise StepFailure(
-                StepStatus.TIMEOUT,
-                expected,
-                f"still busy after {self.timeout:g} s",
-                f"Your endpoint was still busy with the message after {self.timeout:g} s: something "
-                f"blocks or loops forever (a blocking call such as time.sleep stops the whole server).",
-            )
-
-    def _do_send_text(self, action: checks.SendText, peer: Peer) -> tuple[str, str]:
-        text = render(action.text, self.values)
-        return self._send(peer, {"type": "websocket.receive", "text": text}, f"the text message {show(text)}")
-
-    def _do_send_bytes(self, action: checks.SendBytes, peer: Peer) -> tuple[str, str]:
-        data = bytes.fromhex(action.hex) if action.hex is not None else render_bytes(action.data or "", self.values)
-        return self._send(peer, {"type": "websocket.receive", "bytes": data}, f"the binary message {show(data)}")
-
-    def _do_send_json(self, action: checks.SendJson, peer: Peer) -> tuple[str, str]:
-        value = render_json(action.json_, self.values)
-        text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
-        message: dict[str, Any] = (
-            {"type": "websocket.receive", "text": text}
-            if action.mode == "text"
-            else {"type": "websocket.receive", "bytes": text.encode()}
-        )
-        return self._send(peer, message, f"the JSON message {show(value)}")
-
-    def _send(self, peer: Peer, message: dict[str, Any], what: str) -> tuple[str, str]:
-        self._require_open(peer, f"send {what}")
-        peer.send(message)
-        return "", f"{self._who(peer)}sent {what}".strip()
-
-    def _next_reply(self, peer: Peer, expected: str) -> Event:
-        self._require_open_or_pending(peer, expected)
-        event = peer.next_non_wait(self._step_timeout())
-        if event.kind == "timeout":
-            waiting = (
-                " Your endpoint is waiting for another message instead of answering."
-                if peer.idle and not self.many_clients
-                else ""
-            )
-            raise StepFailure(
-                StepStatus.TIMEOUT,
-                expected,
-                f"nothing within {self.timeout:g} s",
-                f"{self._prefix(peer)}Expected {expected}, but received nothing "
-                f"within {self.timeout:g} s.{waiting}{self._crashes_elsewhere(peer)}",
-            )
-        if event.kind == "close":
-            peer.push_back(event)
-            raise StepFailure(
-                StepStatus.FAILED,
-                expected,
-                self._close_actual(peer, event),
-                f"{self._prefix(peer)}Expected {expected}, but {self._close_actual(peer, event)}.",
-            )
-        return event
 
     def _require_open_or_pending(self, peer: Peer, expected: str) -> None:
-        if peer.session is None or peer.handshake is None or peer.handshake.outcome != "accepted":
+        self.wire.handshake(peer.name, peer.handshake)
+        if not self._accepted(peer):
             raise StepFailure(
                 StepStatus.FAILED,
                 expected,
-                "no open connection",
-                f"{self._prefix(peer)}Expected {expected}, but the connection was never accepted.",
+                say.NO_OPEN_CONNECTION,
+                say.expected_but_never_accepted(self._prefix(peer), expected),
             )
 
-    def _prefix(self, peer: Peer) -> str:
-        return f"Client {peer.name}: " if self._named(peer) else ""
-
     def _crashes_elsewhere(self, peer: Peer) -> str:
-        """Why a message may never come: with several clients, the endpoint run that should have sent it
-        (another client's) may have crashed, and that is the news the learner needs."""
         errors = [
             (other.name, other.record.error)
             for other in self.peers.values()
             if other is not peer and other.record is not None and other.record.error
         ]
-        if not errors:
-            return ""
-        crashes = [f"client {name}'s endpoint raised {_describe_error(error)}" for name, error in errors]
-        departed = any(_sent_after_departure(error) for _, error in errors)
-        return f" Meanwhile {'; '.join(crashes)}.{_REMOVE_DEPARTED if departed else ''}"
+        return say.crashes_elsewhere(errors)
 
     def _settle(self, peer: Peer) -> None:
         """Give a closed connection's run a moment to end (once per connection: a run still going after
@@ -577,242 +302,503 @@ class TraceRun:
 
     def _close_actual(self, peer: Peer, event: Event) -> str:
         self._settle(peer)
-        note = self._crash_note(peer)
-        if note:
-            return f"the connection closed{note}"
         record = peer.record
-        if record is not None and record.synthetic_close:
-            return "your endpoint returned and the connection closed"
-        return f"your endpoint closed the connection (code {event.code}" + (
-            f", reason {event.reason!r})" if event.reason else ")"
+        synthetic = record is not None and record.synthetic_close
+        return say.close_actual(event.code, event.reason, self._crash_note(peer), synthetic)
+
+    def _broken(self, peer: Peer) -> bool:
+        """The connection's run ended badly: it raised, broke the protocol, or its process was lost."""
+        record = peer.record
+        return record is not None and bool(record.error or record.violation or record.lost)
+
+    # -- connect and the handshake -----------------------------------------------------------
+
+    def _connect(self, action: checks.Connect, peer: Peer) -> Observed:
+        path = render(action.path or self.exercise.endpoint.path, self.values)
+        self.offered[peer.name] = [render(s, self.values) for s in action.subprotocols]
+        self.waited.pop(peer.name, None)
+        query = {k: render(v, self.values) for k, v in action.query.items()}
+        self.wire.connect(peer.name, path + (("?" + urlencode(query)) if query else ""), self.offered[peer.name])
+        peer.connect(
+            path,
+            query=query,
+            headers={k: render(v, self.values) for k, v in action.headers.items()},
+            cookies={k: render(v, self.values) for k, v in action.cookies.items()},
+            subprotocols=[render(s, self.values) for s in action.subprotocols],
+            timeout=self._step_timeout(),
+        )
+        record = peer.record
+        assert record is not None
+        expected = say.connect_expected(path)
+        if record.route_known and record.route is None:
+            found = say.declared_routes(self.context.routes)
+            raise StepFailure(
+                StepStatus.FAILED,
+                expected,
+                say.declared_actual(found),
+                say.no_route(path, found, self.exercise.endpoint.path),
+            )
+        if not record.route_known and record.lost:
+            exit_description = self.context.describe_exit()
+            raise StepFailure(StepStatus.ERROR, expected, exit_description, say.never_reached(exit_description))
+        return Observed(expected, say.reached(record.route or path))
+
+    def _expect_accept(self, action: checks.ExpectAccept, peer: Peer) -> Observed:
+        expected = say.accept_expected(action.subprotocol)
+        self.wire.handshake(peer.name, peer.handshake)
+        actual = self._handshake_actual(peer)
+        handshake = peer.handshake
+        if handshake is None or handshake.outcome != "accepted":
+            status = (
+                StepStatus.TIMEOUT if handshake is not None and handshake.outcome == "timeout" else StepStatus.FAILED
+            )
+            hint = say.accept_hint(handshake, peer.record)
+            raise StepFailure(status, expected, actual, say.not_accepted(self._prefix(peer), actual, hint))
+        if action.subprotocol is not None and handshake.subprotocol != render(action.subprotocol, self.values):
+            message = say.wrong_subprotocol(action.subprotocol, handshake.subprotocol, self.offered.get(peer.name, []))
+            raise StepFailure(StepStatus.FAILED, expected, actual, message)
+        return Observed(expected, actual)
+
+    def _expect_denial(self, action: checks.ExpectDenial, peer: Peer) -> Observed:
+        expected = say.denial_expected(action.status)
+        self.wire.handshake(peer.name, peer.handshake)
+        handshake = peer.handshake
+        actual = self._handshake_actual(peer)
+        if handshake is None or handshake.outcome != "denied":
+            raise StepFailure(StepStatus.FAILED, expected, actual, say.not_denied(action.status, actual))
+        if handshake.status != action.status:
+            raise StepFailure(
+                StepStatus.FAILED, expected, actual, say.wrong_denial_status(action.status, handshake.status)
+            )
+        body = handshake.body.decode("utf-8", errors="replace")
+        if action.body_pattern is not None and not re.search(render_pattern(action.body_pattern, self.values), body):
+            raise StepFailure(
+                StepStatus.FAILED,
+                expected,
+                say.denial_body_actual(actual, body),
+                say.wrong_denial_body(body, action.body_pattern),
+            )
+        return Observed(expected, actual)
+
+    # -- expect_close: how it closed, then whether that is the close the lesson wants ---------
+
+    def _expect_close(self, action: checks.ExpectClose, peer: Peer) -> Observed:
+        reason = render(action.reason, self.values) if action.reason is not None else None
+        expected = say.close_expected(action.code, reason, action.before_accept)
+        code, got_reason = self._observed_close(action, peer, expected)
+        actual = say.closed_actual(code, got_reason)
+        self._settle(peer)
+        self._judge_close(action, peer, reason, (code, got_reason), expected, actual)
+        self._judge_stopped_after_refusal(peer, expected, actual)
+        return Observed(expected, actual)
+
+    def _observed_close(self, action: checks.ExpectClose, peer: Peer, expected: str) -> tuple[int, str]:
+        """The code and reason the server closed with, in the handshake or after accepting."""
+        self.wire.handshake(peer.name, peer.handshake)
+        handshake = peer.handshake
+        when = say.close_when(action.before_accept)
+        if handshake is not None and handshake.outcome != "accepted" and action.before_accept is not False:
+            if handshake.outcome != "closed":
+                raise StepFailure(
+                    StepStatus.TIMEOUT if handshake.outcome == "timeout" else StepStatus.FAILED,
+                    expected,
+                    self._handshake_actual(peer),
+                    say.handshake_not_closed(
+                        when,
+                        self._handshake_actual(peer),
+                        denied_but_code_wanted=handshake.outcome == "denied" and action.code is not None,
+                    ),
+                )
+            return handshake.code, handshake.reason
+        if action.before_accept:
+            actual = self._handshake_actual(peer)
+            raise StepFailure(StepStatus.FAILED, expected, actual, say.accepted_not_refused(when, actual))
+        event = self._next_non_wait(peer, self._step_timeout())
+        if event.kind == "timeout":
+            raise StepFailure(
+                StepStatus.TIMEOUT,
+                expected,
+                say.nothing_within(self.timeout),
+                say.close_never_came(self._prefix(peer), self.timeout),
+            )
+        if event.kind == "message":
+            what = say.describe_message(event.message)
+            raise StepFailure(StepStatus.FAILED, expected, what, say.sent_instead_of_close(self._prefix(peer), what))
+        return event.code, event.reason
+
+    def _judge_close(
+        self,
+        action: checks.ExpectClose,
+        peer: Peer,
+        reason: str | None,
+        got: tuple[int, str],
+        expected: str,
+        actual: str,
+    ) -> None:
+        code, got_reason = got
+        problems = []
+        if action.code is not None and code != action.code:
+            problems.append(say.wrong_close_code(code, action.code))
+        if reason is not None and got_reason != reason:
+            problems.append(say.wrong_close_reason(got_reason, reason))
+        if action.reason_pattern is not None and not re.search(
+            render_pattern(action.reason_pattern, self.values), got_reason
+        ):
+            problems.append(say.close_reason_mismatch(got_reason, action.reason_pattern))
+        if not problems:
+            return
+        note = self._crash_note(peer)
+        error = peer.record.error if peer.record is not None else None
+        raise StepFailure(
+            StepStatus.FAILED,
+            expected,
+            say.close_mismatch_actual(actual, note),
+            say.close_mismatch(self._prefix(peer), note, problems, error),
         )
 
-    def _do_expect_text(self, action: checks.ExpectText, peer: Peer) -> tuple[str, str]:
+    def _judge_stopped_after_refusal(self, peer: Peer, expected: str, actual: str) -> None:
+        """The client was refused as expected, but did the endpoint run on past the refusal? Its body then ran
+        without credentials, which a guard is there to prevent. (After accepting, a later row checks that the
+        run ends cleanly.)"""
+        record = peer.record
+        handshake = peer.handshake
+        if record is None or not record.error or handshake is None or handshake.outcome != "closed":
+            return
+        error = say.describe_error(record.error)
+        raise StepFailure(
+            StepStatus.FAILED,
+            expected,
+            say.ran_on_actual(actual, error),
+            say.ran_on_after_refusal(self._prefix(peer), error),
+        )
+
+    # -- the server's state between messages -------------------------------------------------
+
+    def _expect_waiting(self, peer: Peer) -> Observed:
+        expected = say.WAITING_EXPECTED
+        self._require_open(peer, say.WAITING_DOING)
+        if self._still_waiting(peer):
+            return Observed(expected, say.WAITING_ACTUAL)
+        while True:
+            event = self._next_event(peer, self._step_timeout())
+            match event.kind:
+                case "wait":
+                    if event.taken >= peer.sent:
+                        return Observed(expected, say.WAITING_ACTUAL)
+                case "message":
+                    what = say.describe_message(event.message)
+                    raise StepFailure(
+                        StepStatus.FAILED, expected, say.sent_actual(what), say.spoke_first(self._prefix(peer), what)
+                    )
+                case "close":
+                    self._push_back(peer, event)
+                    actual = self._close_actual(peer, event)
+                    raise StepFailure(StepStatus.FAILED, expected, actual, say.closed_instead_of_waiting(actual))
+                case "timeout" if self._paused_elsewhere(peer):
+                    raise StepFailure(
+                        StepStatus.TIMEOUT,
+                        expected,
+                        say.paused_elsewhere_actual(self.timeout),
+                        say.paused_instead_of_waiting(self.timeout),
+                    )
+                case "timeout":
+                    raise StepFailure(
+                        StepStatus.TIMEOUT,
+                        expected,
+                        say.not_waiting_actual(self.timeout),
+                        say.still_busy(self.timeout),
+                    )
+                case _:
+                    assert_never(event.kind)
+
+    def _expect_handled(self, peer: Peer) -> Observed:
+        expected = say.HANDLED_EXPECTED
+        self._require_open(peer, say.HANDLED_DOING)
+        while True:
+            event = self._next_event(peer, self._step_timeout())
+            match event.kind:
+                case "wait":
+                    if event.taken >= peer.sent:
+                        return Observed(expected, say.HANDLED_WAITS)
+                case "message":
+                    self._push_back(peer, event)
+                    return Observed(expected, say.HANDLED_ANSWERED)
+                case "close":
+                    self._push_back(peer, event)
+                    self._settle(peer)
+                    if self._broken(peer):
+                        actual = self._close_actual(peer, event)
+                        status = StepStatus.ERROR if peer.record and peer.record.lost else StepStatus.FAILED
+                        raise StepFailure(status, expected, actual, say.crashed_while_handling(actual))
+                    return Observed(expected, self._close_actual(peer, event))
+                case "timeout" if self._paused_elsewhere(peer):
+                    raise StepFailure(
+                        StepStatus.TIMEOUT,
+                        expected,
+                        say.paused_elsewhere_actual(self.timeout),
+                        say.paused_with_message(self.timeout),
+                    )
+                case "timeout":
+                    raise StepFailure(
+                        StepStatus.TIMEOUT,
+                        expected,
+                        say.still_busy_actual(self.timeout),
+                        say.busy_with_message(self.timeout),
+                    )
+                case _:
+                    assert_never(event.kind)
+
+    def _expect_open_or_closed(self, peer: Peer) -> Observed:
+        expected = say.OPEN_OR_CLOSED_EXPECTED
+        self._require_open_or_pending(peer, expected)
+        window = min(_OPEN_WINDOW, self._step_timeout())
+        while True:
+            event = self._next_event(peer, window)
+            if event.kind == "wait" and event.taken < peer.sent:
+                continue
+            break
+        if event.kind in ("wait", "timeout"):
+            return Observed(expected, say.STAYS_OPEN)
+        self._push_back(peer, event)
+        if event.kind == "message":
+            return Observed(expected, say.STAYS_OPEN)
+        self._settle(peer)
+        if self._broken(peer):
+            actual = self._close_actual(peer, event)
+            raise StepFailure(StepStatus.FAILED, expected, actual, say.unclean_end(actual))
+        return Observed(expected, say.closed_cleanly(event.code))
+
+    def _expect_finished(self, peer: Peer) -> Observed:
+        expected = say.FINISHED_EXPECTED
+        record = peer.record
+        if record is None:
+            raise StepFailure(StepStatus.FAILED, expected, say.NO_CONNECTION, say.NOTHING_TO_FINISH)
+        if not record.done.wait(self._step_timeout()):
+            raise StepFailure(
+                StepStatus.TIMEOUT,
+                expected,
+                say.still_running_actual(self.timeout),
+                say.never_finished(self.timeout),
+            )
+        if record.error:
+            error = say.describe_error(record.error)
+            closed_itself = peer.closed_by_server and self._handshake_was_accepted(peer)
+            hint = say.finish_hint(record.error, closed_itself=closed_itself, many_clients=self.many_clients)
+            raise StepFailure(StepStatus.FAILED, expected, say.raised_actual(error), say.unclean_finish(error, hint))
+        if record.violation or record.lost:
+            what = record.violation or self.context.describe_exit()
+            raise StepFailure(StepStatus.ERROR, expected, what, say.broken_finish(what))
+        return Observed(expected, say.FINISHED_ACTUAL)
+
+    def _handshake_was_accepted(self, peer: Peer) -> bool:
+        return peer.handshake is not None and peer.handshake.outcome == "accepted"
+
+    # -- what the client sends ---------------------------------------------------------------
+
+    def _send_text(self, action: checks.SendText, peer: Peer) -> Observed:
+        text = render(action.text, self.values)
+        observed = self._send(peer, {"type": "websocket.receive", "text": text}, say.text_sent(text))
+        self.wire.sent_text(peer.name, text)
+        return observed
+
+    def _send_bytes(self, action: checks.SendBytes, peer: Peer) -> Observed:
+        data = bytes.fromhex(action.hex) if action.hex is not None else render_bytes(action.data or "", self.values)
+        observed = self._send(peer, {"type": "websocket.receive", "bytes": data}, say.bytes_sent(data))
+        self.wire.sent_bytes(peer.name, data)
+        return observed
+
+    def _send_json(self, action: checks.SendJson, peer: Peer) -> Observed:
+        value = render_json(action.json_, self.values)
+        text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+        message: dict[str, Any] = (
+            {"type": "websocket.receive", "text": text}
+            if action.mode == "text"
+            else {"type": "websocket.receive", "bytes": text.encode()}
+        )
+        observed = self._send(peer, message, say.json_sent(value))
+        self.wire.sent_json(peer.name, value)
+        return observed
+
+    def _send(self, peer: Peer, message: dict[str, Any], what: str) -> Observed:
+        self._require_open(peer, say.send_doing(what))
+        peer.send(message)
+        return Observed("", say.who_sent(self._who(peer), what))
+
+    def _close(self, action: checks.Close, peer: Peer) -> Observed:
+        self._require_open(peer, say.CLOSE_DOING)
+        reason = render(action.reason, self.values)
+        peer.close(action.code, reason)
+        self.wire.client_closed(peer.name, action.code, reason)
+        return Observed("", say.who_closed(self._who(peer), action.code))
+
+    # -- what the server sends ---------------------------------------------------------------
+
+    def _next_event(self, peer: Peer, timeout: float) -> Event:
+        event = peer.next_event(timeout)
+        if event.kind == "wait":
+            self.waited[peer.name] = max(self.waited.get(peer.name, 0), event.taken)
+        self.wire.read(peer.name, event)
+        return event
+
+    def _push_back(self, peer: Peer, event: Event) -> None:
+        """Leave ``event`` for the next check of this client to read."""
+        peer.push_back(event)
+        self.wire.unread(peer.name, event)
+
+    def _next_non_wait(self, peer: Peer, timeout: float) -> Event:
+        deadline = time.monotonic() + timeout
+        while True:
+            event = self._next_event(peer, max(0.0, deadline - time.monotonic()))
+            if event.kind != "wait":
+                return event
+
+    def _still_waiting(self, peer: Peer) -> bool:
+        """The app reported waiting after taking everything this client sent (perhaps before a reply that
+        another of its tasks sent, which an earlier check has read)."""
+        return self.waited.get(peer.name, -1) >= peer.sent
+
+    def _paused_elsewhere(self, peer: Peer) -> bool:
+        """After taking everything this client sent, the app paused in an await that is not a receive: the
+        event loop is idle, the endpoint is not reading. (From the child's variables reports, which learner
+        code can forge: this only chooses the wording of a failure, never a verdict.)"""
+        record = peer.record
+        return record is not None and record.settled >= peer.sent
+
+    def _next_reply(self, peer: Peer, expected: str) -> Event:
+        self._require_open_or_pending(peer, expected)
+        event = self._next_non_wait(peer, self._step_timeout())
+        if event.kind == "timeout":
+            alone = not self.many_clients
+            waiting = say.waiting_instead(
+                idle=alone and (peer.idle or self._still_waiting(peer)),
+                paused=alone and self._paused_elsewhere(peer),
+            )
+            raise StepFailure(
+                StepStatus.TIMEOUT,
+                expected,
+                say.nothing_within(self.timeout),
+                say.no_reply(self._prefix(peer), expected, self.timeout, waiting, self._crashes_elsewhere(peer)),
+            )
+        if event.kind == "close":
+            self._push_back(peer, event)
+            actual = self._close_actual(peer, event)
+            raise StepFailure(
+                StepStatus.FAILED, expected, actual, say.expected_but(self._prefix(peer), expected, actual)
+            )
+        return event
+
+    def _expect_text(self, action: checks.ExpectText, peer: Peer) -> Observed:
         if action.equals is not None:
             want = render(action.equals, self.values)
-            expected = f"the text message {show(want)}"
+            expected = say.text_expected_equals(want)
         elif action.contains is not None:
             want = render(action.contains, self.values)
-            expected = f"a text message containing {show(want)}"
+            expected = say.text_expected_contains(want)
         else:
             want = render_pattern(action.pattern or "", self.values)
-            expected = f"a text message matching {action.pattern!r}"
-        event = self._next_reply(peer, expected)
-        message = event.message or {}
-        actual = _describe_message(message)
+            expected = say.text_expected_pattern(action.pattern or "")
+        message = self._next_reply(peer, expected).message or {}
+        actual = say.describe_message(message)
         text = message.get("text")
         if text is None:
             raise StepFailure(
                 StepStatus.FAILED,
                 expected,
                 actual,
-                f"{self._prefix(peer)}Expected {expected}, but received {actual}. Use `send_text` for text messages.",
+                say.expected_but_received(self._prefix(peer), expected, actual, say.USE_SEND_TEXT),
             )
-        ok = (
-            text == want
-            if action.equals is not None
-            else want in text
-            if action.contains is not None
-            else re.fullmatch(want, text) is not None
-        )
-        if not ok:
+        if not _text_matches(action, want, text):
+            hint = say.TEXT_AS_JSON if say.json_quoted_text(text) else ""
             raise StepFailure(
-                StepStatus.FAILED, expected, actual, f"{self._prefix(peer)}Expected {expected}, but received {actual}."
+                StepStatus.FAILED,
+                expected,
+                actual,
+                say.expected_but_received(self._prefix(peer), expected, actual, hint),
             )
-        return expected, actual
+        return Observed(expected, actual)
 
-    def _do_expect_bytes(self, action: checks.ExpectBytes, peer: Peer) -> tuple[str, str]:
+    def _expect_bytes(self, action: checks.ExpectBytes, peer: Peer) -> Observed:
         want = bytes.fromhex(action.hex) if action.hex is not None else render_bytes(action.equals or "", self.values)
-        expected = f"the binary message {show(want)}"
-        event = self._next_reply(peer, expected)
-        message = event.message or {}
-        actual = _describe_message(message)
+        expected = say.bytes_expected(want)
+        message = self._next_reply(peer, expected).message or {}
+        actual = say.describe_message(message)
         if message.get("bytes") != want:
-            hint = " Use `send_bytes` for binary messages." if message.get("text") is not None else ""
+            hint = say.bytes_hint(got_text=message.get("text") is not None)
             raise StepFailure(
                 StepStatus.FAILED,
                 expected,
                 actual,
-                f"{self._prefix(peer)}Expected {expected}, but received {actual}.{hint}",
+                say.expected_but_received(self._prefix(peer), expected, actual, hint),
             )
-        return expected, actual
+        return Observed(expected, actual)
 
-    def _do_expect_json(self, action: checks.ExpectJson, peer: Peer) -> tuple[str, str]:
+    def _expect_json(self, action: checks.ExpectJson, peer: Peer) -> Observed:
         want = render_json(action.equals if action.equals is not None else action.subset, self.values)
-        expected = (
-            f"the JSON message {show(want)}" if action.equals is not None else f"a JSON message with {show(want)}"
-        )
+        expected = say.json_expected(want, exact=action.equals is not None)
         event = self._next_reply(peer, expected)
         message = event.message or {}
-        actual = _describe_message(message)
-        raw = message.get("text") if action.mode != "binary" else None
-        if raw is None and action.mode != "text" and message.get("bytes") is not None:
-            raw = message["bytes"].decode("utf-8", errors="replace")
-        try:
-            value = json.loads(raw) if raw is not None else _NOT_JSON
-        except ValueError:
-            value = _NOT_JSON
+        value = _json_of(message, action.mode)
+        if value is not _NOT_JSON:
+            self.wire.as_json(event, value)
         if value is _NOT_JSON:
-            if message.get("bytes") is not None and action.mode == "text":
-                why = (
-                    ": a binary frame, where the lesson's JSON travels in text frames. Use `send_json(data)` "
-                    'without mode="binary", or `send_text(json.dumps(data))`'
-                )
-            else:
-                why = ", which is not JSON text. Use `send_json`"
+            actual = say.describe_message(message)
+            why = say.not_json(binary_where_text=message.get("bytes") is not None and action.mode == "text")
             raise StepFailure(
                 StepStatus.FAILED,
                 expected,
                 actual,
-                f"{self._prefix(peer)}Expected {expected}, but received {actual}{why}.",
+                say.expected_but_received(self._prefix(peer), expected, actual, why),
             )
-        if action.equals is not None:
-            ok = value == want
-        else:
-            ok = isinstance(value, dict) and all(k in value and value[k] == v for k, v in want.items())
-        if not ok:
+        actual = say.json_actual(value)
+        if not _json_matches(action, want, value):
+            hint = say.ENCODED_TWICE if say.json_of_json(value) is not None else ""
             raise StepFailure(
                 StepStatus.FAILED,
                 expected,
-                f"the JSON message {show(value)}",
-                f"{self._prefix(peer)}Expected {expected}, but received the JSON message {show(value)}.",
+                actual,
+                say.expected_but_received(self._prefix(peer), expected, actual, hint),
             )
-        return expected, f"the JSON message {show(value)}"
+        return Observed(expected, actual)
 
-    def _do_expect_no_message(self, action: checks.ExpectNoMessage, peer: Peer) -> tuple[str, str]:
-        expected = f"no message within {action.within:g} s"
+    def _expect_no_message(self, action: checks.ExpectNoMessage, peer: Peer) -> Observed:
+        expected = say.no_message_expected(action.within)
         self._require_open_or_pending(peer, expected)
-        event = peer.next_non_wait(min(action.within, self._step_timeout()))
+        event = self._next_non_wait(peer, min(action.within, self._step_timeout()))
         if event.kind == "timeout":
-            return expected, "nothing arrived"
-        peer.push_back(event)
-        actual = _describe_message(event.message) if event.kind == "message" else self._close_actual(peer, event)
-        raise StepFailure(
-            StepStatus.FAILED, expected, actual, f"{self._prefix(peer)}Expected no message here, but received {actual}."
-        )
-
-    def _do_close(self, action: checks.Close, peer: Peer) -> tuple[str, str]:
-        self._require_open(peer, "close the connection")
-        peer.close(action.code, render(action.reason, self.values))
-        return "", f"{self._who(peer)}closed the connection with code {action.code}".strip()
-
-    def _do_expect_finished(self, action: checks.ExpectFinished, peer: Peer) -> tuple[str, str]:
-        expected = "the endpoint to finish cleanly after the disconnect"
-        record = peer.record
-        if record is None:
-            raise StepFailure(StepStatus.FAILED, expected, "no connection", "There was no connection to finish.")
-        if not record.done.wait(self._step_timeout()):
-            raise StepFailure(
-                StepStatus.TIMEOUT,
-                expected,
-                f"still running after {self.timeout:g} s",
-                f"Expected your endpoint to return after the client left, but it was still running "
-                f"after {self.timeout:g} s. Stop the loop when the client disconnects.",
-            )
-        if record.error:
-            error = _describe_error(record.error)
-            hint = ""
-            if peer.closed_by_server and peer.handshake is not None and peer.handshake.outcome == "accepted":
-                hint = (
-                    " Your endpoint closed the connection itself and then kept using it; return (or break "
-                    "out of the loop) right after `await websocket.close(...)`."
-                )
-            elif record.error.get("type") == "WebSocketDisconnect":
-                if not _sent_after_departure(record.error):
-                    hint = " Wrap the loop in `try: ... except WebSocketDisconnect: ...` so the endpoint ends cleanly."
-                elif self.many_clients:
-                    hint = _REMOVE_DEPARTED
-                else:
-                    hint = (
-                        " Once the client has disconnected, stop sending: let WebSocketDisconnect end the loop "
-                        "(a bare `except Exception:` catches it too)."
-                    )
-            raise StepFailure(
-                StepStatus.FAILED,
-                expected,
-                f"your endpoint raised {error}",
-                f"Your endpoint did not finish cleanly: it raised {error}.{hint}",
-            )
-        if record.violation or record.lost:
-            raise StepFailure(
-                StepStatus.ERROR,
-                expected,
-                record.violation or self.context.describe_exit(),
-                f"Your endpoint did not finish cleanly: {record.violation or self.context.describe_exit()}.",
-            )
-        return expected, "your endpoint returned cleanly"
-
-    def _do_expect_open_or_closed(self, action: checks.ExpectOpenOrClosed, peer: Peer) -> tuple[str, str]:
-        expected = "the connection to stay open or close cleanly"
-        self._require_open_or_pending(peer, expected)
-        record = peer.record
-        window = min(_OPEN_WINDOW, self._step_timeout())
-        while True:
-            event = peer.next_event(window)
-            if event.kind == "wait" and event.taken < peer.sent:
-                continue
-            break
-        if event.kind in ("wait", "timeout"):
-            return expected, "the connection stays open"
-        peer.push_back(event)
-        if event.kind == "message":
-            return expected, "the connection stays open"
-        self._settle(peer)
-        if record is not None and (record.error or record.violation or record.lost):
-            actual = self._close_actual(peer, event)
-            raise StepFailure(StepStatus.FAILED, expected, actual, f"The connection did not end cleanly: {actual}.")
-        return expected, f"the connection closed cleanly (code {event.code})"
+            return Observed(expected, say.NOTHING_ARRIVED)
+        self._push_back(peer, event)
+        actual = say.describe_message(event.message) if event.kind == "message" else self._close_actual(peer, event)
+        raise StepFailure(StepStatus.FAILED, expected, actual, say.unexpected_message(self._prefix(peer), actual))
 
 
 _NOT_JSON = object()
-_REMOVE_DEPARTED = (
-    " Remove a connection from your list as soon as its client disconnects, before sending to the others."
-)
 
 
-def _sent_after_departure(error: dict[str, Any]) -> bool:
-    """How the child words a send to a client that had left (ClientDisconnected in child.py)."""
-    return "already disconnected" in str(error.get("message", ""))
+def _text_matches(action: checks.ExpectText, want: str, text: str) -> bool:
+    if action.equals is not None:
+        return text == want
+    if action.contains is not None:
+        return want in text
+    return re.fullmatch(want, text) is not None
 
 
-def _validation_refusal(reason: str) -> str:
-    """FastAPI's close reason when a path, query, header or cookie parameter fails validation (a JSON list
-    of pydantic errors, see protocol.decode_app_message), in words; "" for any other reason."""
+def _json_of(message: dict[str, Any], mode: str) -> Any:
+    """The JSON value a message carries in the frames ``mode`` allows, or ``_NOT_JSON``."""
+    raw = message.get("text") if mode != "binary" else None
+    if raw is None and mode != "text" and message.get("bytes") is not None:
+        raw = message["bytes"].decode("utf-8", errors="replace")
+    if raw is None:
+        return _NOT_JSON
     try:
-        errors = json.loads(reason) if reason.startswith("[") else None
+        return json.loads(raw)
     except ValueError:
-        return ""
-    if not isinstance(errors, list) or not errors or not all(isinstance(e, dict) and "msg" in e for e in errors):
-        return ""
-    described = []
-    for error in errors[:3]:
-        loc = [str(part) for part in error.get("loc", [])]
-        where = f"{loc[-1]} ({loc[0]})" if len(loc) >= 2 else (loc[0] if loc else "a parameter")
-        got = f", got {show(error['input'])}" if isinstance(error.get("input"), (str, int, float)) else ""
-        described.append(f"{where}: {error['msg']}{got}")
-    return "; ".join(described)
+        return _NOT_JSON
 
 
-def _describe_message(message: dict[str, Any] | None) -> str:
-    message = message or {}
-    if message.get("text") is not None:
-        return f"the text message {show(message['text'])}"
-    if message.get("bytes") is not None:
-        return f"the binary (bytes) message {show(message['bytes'])}"
-    return "an empty message"
-
-
-def _describe_error(error: dict[str, Any]) -> str:
-    text = f"{error.get('type', 'an exception')}"
-    if error.get("type") == "OSError" and str(error.get("message", "")).startswith("[Errno 27]"):
-        # EFBIG: the sandbox's file-size limit caps the output; "File too large" would mislead a learner.
-        text += ": it printed more output than the grader allows (a loop that never stops?)"
-    elif error.get("message"):
-        text += f": {error['message']}"
-    if error.get("line"):
-        text += f" (line {error['line']}"
-        text += f": {error['source']})" if error.get("source") else ")"
-    return text
+def _json_matches(action: checks.ExpectJson, want: Any, value: Any) -> bool:
+    if action.equals is not None:
+        return bool(value == want)
+    return isinstance(value, dict) and all(k in value and value[k] == v for k, v in want.items())
 
 
 def _ms(started: float) -> float:

@@ -132,21 +132,38 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="tracedojo", summary="Learn WebSocket endpoints trace by trace", lifespan=lifespan)
     app.state.platform = platform
 
-    from tracedojo.routes import auth, course_pages, courses, instructor, learner, pages, stepper
+    from tracedojo import views
+    from tracedojo.deps import SignInFirst
+    from tracedojo.routes import (
+        auth,
+        course_pages,
+        courses,
+        instructor,
+        instructor_api,
+        learner,
+        pages,
+        similarity,
+        stepper,
+    )
 
     app.include_router(auth.router)
     app.include_router(learner.router)
     app.include_router(stepper.router)
+    app.include_router(instructor_api.router)
     app.include_router(instructor.router)
     app.include_router(pages.router)
+    app.include_router(similarity.api)
+    app.include_router(similarity.pages)
     app.include_router(courses.router)
     app.include_router(course_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
+    app.add_exception_handler(SignInFirst, views.sign_in_first)
+
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:
-        if pages.wants_html(request):
-            return pages.error_page(request, status.HTTP_422_UNPROCESSABLE_CONTENT, validation_message(exc))
+        if views.wants_html(request):
+            return views.error_page(request, status.HTTP_422_UNPROCESSABLE_CONTENT, validation_message(exc))
         response = _describe_validation(exc)
         if request.url.path == auth.TOKEN_PATH and "json" in request.headers.get("content-type", ""):
             # The most common first mistake with an OAuth2-style token endpoint.
@@ -164,16 +181,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.exception_handler(RateLimited)
     async def _rate_limited(request: Request, exc: RateLimited) -> Response:
         headers = {"Retry-After": str(exc.retry_after)}
-        if pages.wants_html(request):
-            return pages.error_page(request, status.HTTP_429_TOO_MANY_REQUESTS, str(exc).capitalize() + ".", headers)
+        if views.wants_html(request):
+            return views.error_page(request, status.HTTP_429_TOO_MANY_REQUESTS, str(exc).capitalize() + ".", headers)
         return JSONResponse({"detail": str(exc)}, status_code=status.HTTP_429_TOO_MANY_REQUESTS, headers=headers)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
         if exc.status_code == status.HTTP_400_BAD_REQUEST and exc.detail == _UNPARSABLE_BODY:
             exc = StarletteHTTPException(exc.status_code, UNPARSABLE_BODY_HELP, exc.headers)
-        if pages.wants_html(request):
-            return pages.error_page(request, exc.status_code, str(exc.detail), exc.headers)
+        if views.wants_html(request):
+            return views.error_page(request, exc.status_code, str(exc.detail), exc.headers)
         return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
 
     # Inside the session middleware, so that a page refusing a body still knows who is signed in.
@@ -191,8 +208,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 
 def _too_large(request: Request, message: str) -> Response:
-    from tracedojo.routes import pages
+    from tracedojo import views
 
-    if pages.wants_html(request):
-        return pages.error_page(request, status.HTTP_413_CONTENT_TOO_LARGE, message.capitalize() + ".")
+    if views.wants_html(request):
+        return views.error_page(request, status.HTTP_413_CONTENT_TOO_LARGE, message.capitalize() + ".")
     return JSONResponse({"detail": message}, status_code=status.HTTP_413_CONTENT_TOO_LARGE)

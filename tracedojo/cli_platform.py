@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from tracedojo.accounts import UsernameTaken, create_user
+from tracedojo.cli_similarity import similarity
 from tracedojo.db import make_engine, migrate
 from tracedojo.grading_queue import GradingQueue
 from tracedojo.lessons import Catalog
@@ -218,6 +219,7 @@ def register(app: typer.Typer) -> None:
     app.command("serve")(serve)
     app.command("regrade")(regrade)
     app.command("worker")(worker)
+    app.command("similarity")(similarity)
     app.add_typer(users, name="users")
     from tracedojo.cli_courses import courses
 

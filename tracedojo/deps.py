@@ -1,20 +1,38 @@
-"""Request dependencies: the platform, a database session, the signed-in user."""
+"""Request dependencies: the platform, a database session, the signed-in user (API, pages, WebSockets),
+checked forms, path parameters and the lookups that answer 404.
+
+Route modules import these and services only; each check is written once here.
+"""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Annotated
+from urllib.parse import urlsplit
 
-from fastapi import Depends, HTTPException, Request, status
-from sqlmodel import Session
+from fastapi import Depends, HTTPException, Path, Query, Request, WebSocket, status
+from sqlmodel import Session, col, select
 from starlette.requests import HTTPConnection
 
-from tracedojo.models import User
+from grader import Exercise
+from tracedojo.gradebook import SORT_KEYS, GradebookFilter, Progress
+from tracedojo.models import MAX_ID, Submission, User
 from tracedojo.platform_state import Platform
-from tracedojo.security import CSRF_HEADER, csrf_valid
+from tracedojo.security import CSRF_FIELD, CSRF_HEADER, csrf_valid
 
 SESSION_USER_KEY = "uid"
 _SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+# WebSocket close codes: 4000 + the HTTP status a request would have got.
+CLOSE_UNAUTHENTICATED = 4401
+CLOSE_FORBIDDEN = 4403
+CLOSE_NOT_FOUND = 4404
+
+Slug = Path(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=64)
+SubmissionId = Annotated[int, Path(ge=1, le=MAX_ID, description="a submission's id")]
+UserId = Annotated[int, Path(ge=1, le=MAX_ID, description="a learner's id")]
 
 
 def get_platform(connection: HTTPConnection) -> Platform:
@@ -93,3 +111,156 @@ def instructor_only(user: CurrentUser) -> User:
 
 
 InstructorOnly = Annotated[User, Depends(instructor_only)]
+
+
+def client_key(connection: HTTPConnection) -> str:
+    """Who to count for a rate limit: the client's address."""
+    return connection.client.host if connection.client else "unknown"
+
+
+# --- Pages ----------------------------------------------------------------------------------------
+
+
+class SignInFirst(Exception):
+    """A page for signed-in people was asked for by a stranger: the app answers with the sign-in page."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(path)
+        self.path = path
+
+
+def page_user(request: Request, user: OptionalUser) -> User:
+    if user is None or user.id is None:
+        raise SignInFirst(request.url.path)
+    return user
+
+
+PageUser = Annotated[User, Depends(page_user)]
+
+
+def instructor_page(request: Request, user: OptionalUser) -> User:
+    """The signed-in instructor; strangers are sent to sign in first, learners get 403."""
+    if user is None:
+        raise SignInFirst(request.url.path)
+    if not user.is_instructor:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "These pages are for instructors.")
+    return user
+
+
+InstructorPage = Annotated[User, Depends(instructor_page)]
+
+
+async def checked_form(request: Request) -> dict[str, str]:
+    """A posted form's text fields, once its CSRF token is right."""
+    form = await request.form()
+    fields = {key: value for key, value in form.items() if isinstance(value, str)}
+    if not csrf_valid(request.session, fields.get(CSRF_FIELD)):
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN,
+            "This form has expired (missing or wrong CSRF token). Reload the page and try again.",
+        )
+    return fields
+
+
+CheckedForm = Annotated[dict[str, str], Depends(checked_form)]
+
+
+# --- WebSockets -----------------------------------------------------------------------------------
+
+
+def same_origin(websocket: WebSocket) -> bool:
+    origin = websocket.headers.get("origin")
+    if origin is None:
+        return True  # not a browser
+    return urlsplit(origin).netloc == websocket.headers.get("host", "")
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who opened a WebSocket, or why nobody counts as signed in (the close reason)."""
+
+    user: User | None
+    refusal: str = ""
+
+
+async def websocket_caller(websocket: WebSocket) -> Caller:
+    """Who opened the WebSocket. Only looks: the route accepts and closes with ``admit``, after FastAPI has
+    validated the path (a bad one is closed with 4422 by the app's handler)."""
+    platform = get_platform(websocket)
+
+    def look_up() -> tuple[User | None, str]:
+        with Session(platform.engine, expire_on_commit=False) as session:
+            return authenticate(websocket, session, platform)
+
+    # In a thread: waiting for a pooled connection on the event loop would stall every request under load.
+    user, via = await asyncio.to_thread(look_up)
+    if via == "cookie" and not same_origin(websocket):
+        # Browsers send the cookie with WebSockets opened by any page: only our own pages may use it.
+        return Caller(None, "not signed in: the session cookie only works from this site's pages")
+    if user is None:
+        return Caller(None, "not signed in: add ?token=<access token> or sign in")
+    return Caller(user)
+
+
+WebSocketCaller = Annotated[Caller, Depends(websocket_caller)]
+
+
+async def admit(websocket: WebSocket, caller: Caller, *, instructors_only: bool = False) -> User | None:
+    """Accept the WebSocket; close it (4401 stranger, 4403 learner where instructors only) and return None
+    for whoever may not listen. Accepted first so that the client gets a close code and a reason, not a bare
+    HTTP 403."""
+    await websocket.accept()
+    if caller.user is None:
+        await websocket.close(CLOSE_UNAUTHENTICATED, caller.refusal)
+        return None
+    if instructors_only and not caller.user.is_instructor:
+        await websocket.close(CLOSE_FORBIDDEN, "instructors only")
+        return None
+    return caller.user
+
+
+# --- Lookups answered as 404 ----------------------------------------------------------------------
+
+
+def exercise_or_404(platform: Platform, slug: str, *, missing: str | None = None) -> Exercise:
+    """The exercise, or a 404 whose detail is ``missing`` (default: "no exercise '<slug>'")."""
+    exercise = platform.catalog.get(slug)
+    if exercise is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, missing or f"no exercise {slug!r}")
+    return exercise
+
+
+def submission_and_owner_or_404(session: Session, submission_id: int) -> tuple[Submission, User]:
+    found = session.exec(
+        select(Submission, User)
+        .join(User, col(User.id) == col(Submission.user_id))
+        .where(Submission.id == submission_id)
+    ).first()
+    if found is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no submission {submission_id}")
+    return found
+
+
+def user_or_404(session: Session, user_id: int) -> User:
+    found = session.get(User, user_id)
+    if found is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no user {user_id}")
+    return found
+
+
+# --- Query parameters -----------------------------------------------------------------------------
+
+
+def gradebook_filter(
+    search: Annotated[str, Query(max_length=64, description="part of a username")] = "",
+    exercise: Annotated[str | None, Query(max_length=64, description="judge progress in this exercise only")] = None,
+    progress: Annotated[Progress, Query(description="which learners to show")] = Progress.ANY,
+    sort: Annotated[str, Query(max_length=64, description=f"{', '.join(SORT_KEYS)} or a slug")] = "username",
+    descending: bool = False,
+) -> GradebookFilter:
+    return GradebookFilter(
+        search=search, exercise=exercise or None, progress=progress, sort=sort, descending=descending
+    )
+
+
+GradebookFilterDep = Annotated[GradebookFilter, Depends(gradebook_filter)]

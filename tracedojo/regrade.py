@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
+from fastapi import HTTPException, status
 from pydantic import BaseModel, computed_field
 from sqlmodel import Session, col, select
 
-from grader import Exercise
+from grader import Exercise, ExerciseError
 from tracedojo.exercise_stats import first_failure
 from tracedojo.models import Regrade, Submission, SubmissionResult, SubmissionStatus, User
+
+if TYPE_CHECKING:
+    from tracedojo.platform_state import Platform
 
 
 def start_regrade(
@@ -179,3 +184,30 @@ def earlier_results(session: Session, *, submission_id: int) -> list[tuple[Submi
             .order_by(col(SubmissionResult.id))
         ).all()
     )
+
+
+def regrade_exercise(session: Session, platform: Platform, *, slug: str, user: User) -> tuple[Regrade, str]:
+    """Read the exercise file again, keep every current result and queue the submissions again.
+
+    Returns the regrade and the version it replaced; refuses with 404, 503 (grading unavailable here) or 422
+    (the file is broken now), for the API and the dashboard page alike.
+    """
+    previous = platform.catalog.get(slug)
+    if previous is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no exercise {slug!r}")
+    if platform.queue.unavailable is not None:
+        # Regrading now would replace every result with "grading is unavailable".
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE,
+            f"grading is unavailable on this server, nothing was regraded: {platform.queue.unavailable}",
+        )
+    try:
+        exercise = platform.catalog.reload(slug)
+    except ExerciseError as exc:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT, f"the exercise file is broken now, nothing was regraded: {exc}"
+        ) from exc
+    regrade, ids = start_regrade(session, exercise=exercise, requested_by=user.id)
+    for submission_id in ids:
+        platform.queue.enqueue(submission_id)
+    return regrade, previous.version

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sqlmodel import Session, col, select
 
 from grader import Exercise
 from tracedojo.models import Submission, SubmissionStatus, User
+
+if TYPE_CHECKING:
+    from tracedojo.platform_state import Platform
 
 
 class CodeTooLarge(ValueError):
@@ -38,6 +43,20 @@ def create_submission(session: Session, *, user: User, exercise: Exercise, code:
     return row
 
 
+def submit(session: Session, platform: Platform, *, user: User, exercise: Exercise, code: str) -> Submission:
+    """Store a submission as queued and hand it to the grading queue (the API and the pages).
+
+    Raises ``RateLimited`` past the user's submissions per minute and ``CodeTooLarge``.
+    """
+    platform.submission_limit.hit(str(user.id))
+    row = create_submission(
+        session, user=user, exercise=exercise, code=code, code_limit=platform.settings.limits.code_bytes
+    )
+    assert row.id is not None
+    platform.queue.enqueue(row.id)
+    return row
+
+
 def visible_submission(session: Session, *, user: User, submission_id: int) -> Submission | None:
     """The submission if ``user`` owns it or is an instructor; otherwise None (answered as 404)."""
     row = session.get(Submission, submission_id)
@@ -60,3 +79,28 @@ def history(session: Session, *, user_id: int, slug: str, limit: int = 50) -> li
 def latest_code(session: Session, *, user_id: int, slug: str) -> str | None:
     rows = history(session, user_id=user_id, slug=slug, limit=1)
     return rows[0].code if rows else None
+
+
+def attempts(session: Session, *, user_id: int, slug: str) -> list[Submission]:
+    """Every submission of a user to an exercise, newest first."""
+    return list(
+        session.exec(
+            select(Submission)
+            .where(Submission.user_id == user_id, Submission.exercise_slug == slug)
+            .order_by(col(Submission.id).desc())
+        ).all()
+    )
+
+
+def recent_with_usernames(session: Session, slug: str, limit: int = 200) -> list[tuple[Submission, str]]:
+    """The newest submissions to an exercise, each with its author's username."""
+    return [
+        (row, username)
+        for row, username in session.exec(
+            select(Submission, User.username)
+            .join(User, col(User.id) == col(Submission.user_id))
+            .where(Submission.exercise_slug == slug)
+            .order_by(col(Submission.id).desc())
+            .limit(limit)
+        ).all()
+    ]

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from enum import StrEnum
 from typing import TextIO
 
-from rich.console import Console
+from rich.console import Console, RenderableType
 
 from grader.exercise import Exercise
 from grader.formats import csv_table, exercism, gradescope, json_lines, text
@@ -51,13 +51,19 @@ class ResultsWriter:
             self._emit(csv_table.header())
 
     def _emit(self, chunk: str) -> None:
-        self.stream.write(chunk)
+        try:
+            self.stream.write(chunk)
+        except UnicodeEncodeError:
+            # A stream in a narrower encoding than UTF-8 (a console set to latin-1, say): show what it
+            # cannot print as escapes rather than lose this result and every one after it.
+            encoding = getattr(self.stream, "encoding", None) or "ascii"
+            self.stream.write(chunk.encode(encoding, "backslashreplace").decode(encoding))
         self.stream.flush()
 
     def write(self, results: Results) -> None:
         self.written.append(results)
         if self._console is not None:
-            self._console.print(text.submission_view(results))
+            self._print(text.submission_view(results))
         elif self.format is Format.JSON:
             self._emit(json_lines.dumps(results, many=self.many))
         elif self.format is Format.GRADESCOPE:
@@ -67,9 +73,16 @@ class ResultsWriter:
         else:
             self._emit(csv_table.dumps(results))
 
+    def _print(self, renderable: RenderableType) -> None:
+        # Rendered to a string first, then written like every other format (see ``_emit``).
+        assert self._console is not None
+        with self._console.capture() as captured:
+            self._console.print(renderable)
+        self._emit(captured.get())
+
     def finish(self) -> None:
         if self._console is not None and self.written:
-            self._console.print(text.summary_view(self.written))
+            self._print(text.summary_view(self.written))
 
 
 def render(

@@ -9,8 +9,15 @@ from grader.results import Results
 
 
 def to_dict(results: Results) -> dict[str, Any]:
-    """Exactly the SPEC's result object; the learner's variable trace is a platform extra."""
-    return results.model_dump(mode="json", exclude={"steps": {"__all__": {"variables"}}})
+    """Exactly the SPEC's result object; the learner's variable trace is a platform extra. A step's
+    ``frames`` and ``paused_line`` are optional in the SPEC: present only when the grader recorded them."""
+    document = results.model_dump(mode="json", exclude={"steps": {"__all__": {"variables"}}})
+    for step in document["steps"]:
+        if not step["frames"]:
+            del step["frames"]
+        if step["paused_line"] is None:
+            del step["paused_line"]
+    return document
 
 
 def dumps(results: Results, *, many: bool) -> str:

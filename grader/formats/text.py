@@ -43,13 +43,15 @@ def _steps_table(results: Results) -> Table:
     table.add_column("Message", overflow="fold")
     for step in results.steps:
         shown = step.status not in (StepStatus.PASSED, StepStatus.SKIPPED)
+        # Every cell is a Text, never a str: Rich would read a str as markup, and learner text such as
+        # "[/]" would then fail the whole batch (or style itself).
         table.add_row(
-            str(step.n),
-            step.title,
+            Text(str(step.n)),
+            Text(step.title),
             Text(step.status.value, style=_STEP_STYLES[step.status]),
-            step.expected if shown else "",
-            Text(step.actual, style="red") if shown else "",
-            step.message,
+            Text(step.expected if shown else ""),
+            Text(step.actual if shown else "", style="red"),
+            Text(step.message),
             style="dim" if step.status is StepStatus.SKIPPED else None,
         )
     return table

@@ -187,6 +187,46 @@ def test_child_has_no_capabilities_and_cannot_gain_any(facts: dict[str, Any]) ->
         assert facts["seccomp"] == "2"  # a filter is installed
 
 
+KERNEL_DOORS = """
+import ctypes, errno, socket
+libc = ctypes.CDLL(None, use_errno=True)
+
+def socket_errno(make):
+    try:
+        make().close()
+        return "opened"
+    except OSError as exc:
+        return errno.errorcode.get(exc.errno, str(exc.errno))
+
+def syscall_errno(number, *args):
+    result = libc.syscall(number, *args)
+    return "ok" if result >= 0 else errno.errorcode.get(ctypes.get_errno(), "?")
+
+buffer = ctypes.create_string_buffer(64)
+print("FACTS", json.dumps({
+    "vsock": socket_errno(lambda: socket.socket(40, socket.SOCK_STREAM)),
+    "vsock_dgram": socket_errno(lambda: socket.socket(40, socket.SOCK_DGRAM)),
+    "vsock_pair": socket_errno(lambda: socket.socketpair(40, socket.SOCK_STREAM)[0]),
+    "unix_pair": socket_errno(lambda: socket.socketpair()[0]),
+    "inet": socket_errno(lambda: socket.socket(socket.AF_INET, socket.SOCK_STREAM)),
+    "modify_ldt": syscall_errno(154, 0, buffer, 64),
+    "memfd_secret": syscall_errno(447, 0),
+}))
+"""
+
+
+def test_seccomp_refuses_vsock_modify_ldt_and_memfd_secret(sandbox: Sandbox, exercise: Exercise) -> None:
+    results = grade_source(exercise, _endpoint(KERNEL_DOORS), sandbox=sandbox, seed=3)
+    assert results.status is Status.PASSED, results.message
+    facts = _facts(results)
+    assert platform.machine() == "x86_64", "the seccomp table (grader/_seccomp.py) covers x86_64 only"
+    assert facts["vsock"] == facts["vsock_dgram"] == facts["vsock_pair"] == "EAFNOSUPPORT", facts
+    assert facts["modify_ldt"] == "EPERM", facts
+    assert facts["memfd_secret"] == "EPERM", facts
+    # the families an endpoint uses still open
+    assert facts["unix_pair"] == facts["inet"] == "opened", facts
+
+
 def test_child_is_pid_1_of_its_own_namespace_and_sees_no_other_process(facts: dict[str, Any]) -> None:
     assert facts["pid"] == 1
     assert facts["pids"] == [1]

@@ -15,7 +15,8 @@ from test_pages import csrf_of, sign_in
 
 from grader import Exercise
 from tracedojo.models import User
-from tracedojo.routes import instructor as instructor_routes
+from tracedojo.routes import instructor as instructor_pages
+from tracedojo.routes import instructor_api
 
 WRONG_REPLY = """from fastapi import FastAPI, WebSocket
 
@@ -52,7 +53,7 @@ def test_every_instructor_route_is_listed_here() -> None:
     """A new instructor route must be added to the authorization tests below."""
     routes = {
         (method, re.sub(r"\{[^}]+\}", "X", route.path))  # type: ignore[attr-defined]
-        for route in instructor_routes.api.routes + instructor_routes.pages.routes
+        for route in instructor_api.router.routes + instructor_pages.router.routes
         for method in (getattr(route, "methods", None) or {"WS"})
     }
     listed = {(m, re.sub(r"/(echo-once|1)(?=/|$)", "/X", p)) for m, p in API_ROUTES + PAGES}

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Form, HTTPException, Request, status
 from pydantic import BaseModel
 
 from tracedojo.accounts import UsernameTaken, authenticate_user, create_user
-from tracedojo.deps import PlatformDep, SessionDep
+from tracedojo.deps import PlatformDep, SessionDep, client_key
 from tracedojo.models import UserCreate, UserPublic
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
@@ -19,10 +19,6 @@ class Token(BaseModel):
     access_token: str
     token_type: str = "bearer"
     expires_in: int
-
-
-def client_key(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
 
 
 @router.post("/register", status_code=status.HTTP_201_CREATED, response_model=UserPublic)

@@ -4,7 +4,6 @@ a learner's submission with staff comments, and reusable feedback. Scoped as the
 from __future__ import annotations
 
 from typing import Annotated, Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, HTTPException, Path, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -21,12 +20,11 @@ from tracedojo.course_models import Assignment, CourseRole
 from tracedojo.course_schemas import AssignmentCreate, AssignmentEdit, CommentCreate, CourseCreate, ExtensionGrant
 from tracedojo.course_times import iso, utc_text
 from tracedojo.courses import CourseError
-from tracedojo.deps import OptionalUser, PlatformDep, SessionDep
+from tracedojo.deps import CheckedForm, PageUser, PlatformDep, SessionDep
 from tracedojo.models import MAX_ID, SubmissionPublic, User, utcnow
 from tracedojo.platform_state import Platform
 from tracedojo.routes.courses import lesson_title, visible_assignments
-from tracedojo.routes.pages import render, templates
-from tracedojo.security import CSRF_FIELD, csrf_valid
+from tracedojo.views import render, templates
 
 router = APIRouter(prefix="/courses", include_in_schema=False)
 
@@ -36,21 +34,6 @@ templates.env.globals["utc_text"] = utc_text
 CourseId = Annotated[int, Path(ge=1, le=MAX_ID)]
 AssignmentId = Annotated[int, Path(ge=1, le=MAX_ID)]
 SubmissionNumber = Annotated[int, Path(ge=1, le=MAX_ID)]
-
-
-def _sign_in_first(request: Request) -> RedirectResponse:
-    return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=status.HTTP_303_SEE_OTHER)
-
-
-async def _form(request: Request) -> dict[str, str]:
-    form = await request.form()
-    fields = {key: value for key, value in form.items() if isinstance(value, str)}
-    if not csrf_valid(request.session, fields.get(CSRF_FIELD)):
-        raise HTTPException(
-            status.HTTP_403_FORBIDDEN,
-            "This form has expired (missing or wrong CSRF token). Reload the page and try again.",
-        )
-    return fields
 
 
 def _problem(exc: ValidationError | CourseError) -> str:
@@ -90,17 +73,12 @@ def _courses_page(
 
 
 @router.get("", response_class=HTMLResponse)
-def my_courses(request: Request, user: OptionalUser, session: SessionDep) -> Response:
-    if user is None:
-        return _sign_in_first(request)
+def my_courses(request: Request, user: PageUser, session: SessionDep) -> Response:
     return _courses_page(request, user, session)
 
 
 @router.post("", response_class=HTMLResponse)
-async def create_course(request: Request, user: OptionalUser, session: SessionDep) -> Response:
-    if user is None:
-        return _sign_in_first(request)
-    fields = await _form(request)
+def create_course(request: Request, user: PageUser, session: SessionDep, fields: CheckedForm) -> Response:
     if not user.is_instructor:
         raise HTTPException(status.HTTP_403_FORBIDDEN, "Only instructors create courses; ask one to add you as staff.")
     try:
@@ -112,10 +90,7 @@ async def create_course(request: Request, user: OptionalUser, session: SessionDe
 
 
 @router.post("/join", response_class=HTMLResponse)
-async def join_course(request: Request, user: OptionalUser, session: SessionDep) -> Response:
-    if user is None:
-        return _sign_in_first(request)
-    fields = await _form(request)
+def join_course(request: Request, user: PageUser, session: SessionDep, fields: CheckedForm) -> Response:
     code = fields.get("code", "")[:32]
     if not code.strip():
         return _courses_page(request, user, session, error="Type the join code your instructor gave.", status_code=400)
@@ -159,20 +134,20 @@ def _course_page(
 
 @router.get("/{course_id}", response_class=HTMLResponse)
 def course_page(
-    course_id: CourseId, request: Request, user: OptionalUser, session: SessionDep, platform: PlatformDep
+    course_id: CourseId, request: Request, user: PageUser, session: SessionDep, platform: PlatformDep
 ) -> Response:
-    if user is None:
-        return _sign_in_first(request)
     return _course_page(request, course_access(session, user=user, course_id=course_id), session, platform)
 
 
 @router.post("/{course_id}/assignments", response_class=HTMLResponse)
-async def create_assignment(
-    course_id: CourseId, request: Request, user: OptionalUser, session: SessionDep, platform: PlatformDep
+def create_assignment(
+    course_id: CourseId,
+    request: Request,
+    user: PageUser,
+    session: SessionDep,
+    platform: PlatformDep,
+    fields: CheckedForm,
 ) -> Response:
-    if user is None:
-        return _sign_in_first(request)
-    fields = await _form(request)
     access = course_access(session, user=user, course_id=course_id, need=Need.INSTRUCTOR)
     try:
         body = AssignmentCreate.model_validate(
@@ -242,29 +217,25 @@ def assignment_page(
     course_id: CourseId,
     assignment_id: AssignmentId,
     request: Request,
-    user: OptionalUser,
+    user: PageUser,
     session: SessionDep,
     platform: PlatformDep,
 ) -> Response:
-    if user is None:
-        return _sign_in_first(request)
     access = course_access(session, user=user, course_id=course_id)
     assignment = assignment_in(session, access, assignment_id=assignment_id)
     return _assignment_page(request, access, assignment, session, platform)
 
 
 @router.post("/{course_id}/assignments/{assignment_id}", response_class=HTMLResponse)
-async def edit_assignment(
+def edit_assignment(
     course_id: CourseId,
     assignment_id: AssignmentId,
     request: Request,
-    user: OptionalUser,
+    user: PageUser,
     session: SessionDep,
     platform: PlatformDep,
+    fields: CheckedForm,
 ) -> Response:
-    if user is None:
-        return _sign_in_first(request)
-    fields = await _form(request)
     access = course_access(session, user=user, course_id=course_id, need=Need.INSTRUCTOR)
     assignment = assignment_in(session, access, assignment_id=assignment_id)
     try:
@@ -297,17 +268,15 @@ async def edit_assignment(
 
 
 @router.post("/{course_id}/assignments/{assignment_id}/extensions", response_class=HTMLResponse)
-async def grant_extension(
+def grant_extension(
     course_id: CourseId,
     assignment_id: AssignmentId,
     request: Request,
-    user: OptionalUser,
+    user: PageUser,
     session: SessionDep,
     platform: PlatformDep,
+    fields: CheckedForm,
 ) -> Response:
-    if user is None:
-        return _sign_in_first(request)
-    fields = await _form(request)
     access = course_access(session, user=user, course_id=course_id, need=Need.INSTRUCTOR)
     assignment = assignment_in(session, access, assignment_id=assignment_id)
     try:
@@ -337,9 +306,7 @@ async def grant_extension(
 
 
 @router.get("/{course_id}/gradebook", response_class=HTMLResponse)
-def gradebook_page(course_id: CourseId, request: Request, user: OptionalUser, session: SessionDep) -> Response:
-    if user is None:
-        return _sign_in_first(request)
+def gradebook_page(course_id: CourseId, request: Request, user: PageUser, session: SessionDep) -> Response:
     access = course_access(session, user=user, course_id=course_id, need=Need.STAFF)
     return render(
         request,
@@ -388,28 +355,24 @@ def submission_page(
     course_id: CourseId,
     submission_id: SubmissionNumber,
     request: Request,
-    user: OptionalUser,
+    user: PageUser,
     session: SessionDep,
     platform: PlatformDep,
 ) -> Response:
-    if user is None:
-        return _sign_in_first(request)
     access = course_access(session, user=user, course_id=course_id, need=Need.STAFF)
     return _submission_page(request, access, submission_id, session, platform)
 
 
 @router.post("/{course_id}/submissions/{submission_id}/comments", response_class=HTMLResponse)
-async def add_comment(
+def add_comment(
     course_id: CourseId,
     submission_id: SubmissionNumber,
     request: Request,
-    user: OptionalUser,
+    user: PageUser,
     session: SessionDep,
     platform: PlatformDep,
+    fields: CheckedForm,
 ) -> Response:
-    if user is None:
-        return _sign_in_first(request)
-    fields = await _form(request)
     access = course_access(session, user=user, course_id=course_id, need=Need.STAFF)
     row = learner_submission(session, access, submission_id=submission_id)
     try:
@@ -421,17 +384,15 @@ async def add_comment(
 
 
 @router.post("/{course_id}/submissions/{submission_id}/reusable", response_class=HTMLResponse)
-async def add_reusable(
+def add_reusable(
     course_id: CourseId,
     submission_id: SubmissionNumber,
     request: Request,
-    user: OptionalUser,
+    user: PageUser,
     session: SessionDep,
     platform: PlatformDep,
+    fields: CheckedForm,
 ) -> Response:
-    if user is None:
-        return _sign_in_first(request)
-    fields = await _form(request)
     access = course_access(session, user=user, course_id=course_id, need=Need.STAFF)
     row = learner_submission(session, access, submission_id=submission_id)
     try:
@@ -444,9 +405,7 @@ async def add_reusable(
 
 
 @router.get("/{course_id}/feedback", response_class=HTMLResponse)
-def feedback_page(course_id: CourseId, request: Request, user: OptionalUser, session: SessionDep) -> Response:
-    if user is None:
-        return _sign_in_first(request)
+def feedback_page(course_id: CourseId, request: Request, user: PageUser, session: SessionDep) -> Response:
     access = course_access(session, user=user, course_id=course_id, need=Need.STAFF)
     return render(
         request,

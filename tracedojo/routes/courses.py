@@ -43,10 +43,9 @@ from tracedojo.course_schemas import (
     RuleCreate,
 )
 from tracedojo.courses import CourseError
-from tracedojo.deps import CurrentUser, InstructorOnly, PlatformDep, SessionDep
+from tracedojo.deps import CurrentUser, InstructorOnly, PlatformDep, SessionDep, SubmissionId
 from tracedojo.models import MAX_ID, Submission, SubmissionPublic, User, utcnow
 from tracedojo.platform_state import Platform
-from tracedojo.routes.learner import SubmissionId
 
 router = APIRouter(prefix="/api", tags=["courses"])
 

@@ -4,41 +4,29 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import Annotated
-from urllib.parse import urlsplit
 
 from fastapi import APIRouter, HTTPException, Path, WebSocket, WebSocketDisconnect, status
 from sqlmodel import Session
 
-from grader import Exercise
-from tracedojo.deps import CurrentUser, PlatformDep, SessionDep, authenticate
-from tracedojo.lessons import LessonPublic, lesson_of
-from tracedojo.models import (
-    MAX_ID,
-    Submission,
-    SubmissionCreate,
-    SubmissionPublic,
-    SubmissionQueued,
-    SubmissionStatus,
-    User,
+from tracedojo.deps import (
+    CLOSE_NOT_FOUND,
+    CurrentUser,
+    PlatformDep,
+    SessionDep,
+    Slug,
+    SubmissionId,
+    WebSocketCaller,
+    admit,
+    exercise_or_404,
 )
+from tracedojo.lessons import LessonPublic, lesson_of
+from tracedojo.models import Submission, SubmissionCreate, SubmissionPublic, SubmissionQueued, SubmissionStatus
 from tracedojo.platform_state import Platform
 from tracedojo.progress import ExerciseListing, listing
 from tracedojo.quiz import QuizChoice, QuizFeedback, record_answer
-from tracedojo.submissions import CodeTooLarge, create_submission, visible_submission
+from tracedojo.submissions import CodeTooLarge, submit, visible_submission
 
 router = APIRouter(prefix="/api", tags=["learner"])
-
-Slug = Path(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=64)
-SubmissionId = Annotated[int, Path(ge=1, le=MAX_ID, description="a submission's id")]
-
-
-def exercise_or_404(platform: Platform, slug: str, *, missing: str | None = None) -> Exercise:
-    """The exercise, or a 404 whose detail is ``missing`` (default: "no exercise '<slug>'")."""
-    exercise = platform.catalog.get(slug)
-    if exercise is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, missing or f"no exercise {slug!r}")
-    return exercise
 
 
 @router.get("/exercises", response_model=list[ExerciseListing])
@@ -78,26 +66,16 @@ def answer_question(
     return record_answer(session, user_id=user.id, exercise=exercise, question=question, choice=choice)
 
 
-def submit(session: Session, platform: Platform, *, user: CurrentUser, exercise: Exercise, code: str) -> Submission:
-    """Store a submission as queued and hand it to the grading queue (shared with the pages)."""
-    platform.submission_limit.hit(str(user.id))
-    try:
-        row = create_submission(
-            session, user=user, exercise=exercise, code=code, code_limit=platform.settings.limits.code_bytes
-        )
-    except CodeTooLarge as exc:
-        raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, str(exc)) from exc
-    assert row.id is not None
-    platform.queue.enqueue(row.id)
-    return row
-
-
 @router.post("/exercises/{slug}/submissions", status_code=status.HTTP_202_ACCEPTED, response_model=SubmissionQueued)
 def create(
     body: SubmissionCreate, user: CurrentUser, session: SessionDep, platform: PlatformDep, slug: str = Slug
 ) -> SubmissionQueued:
     """Submit code for grading: stored as queued, graded in the background."""
-    row = submit(session, platform, user=user, exercise=exercise_or_404(platform, slug), code=body.code)
+    exercise = exercise_or_404(platform, slug)
+    try:
+        row = submit(session, platform, user=user, exercise=exercise, code=body.code)
+    except CodeTooLarge as exc:
+        raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, str(exc)) from exc
     assert row.id is not None
     return SubmissionQueued(id=row.id, status=SubmissionStatus.QUEUED)
 
@@ -112,34 +90,21 @@ def get_submission(submission_id: SubmissionId, user: CurrentUser, session: Sess
 
 
 LIVE_POLL_SECONDS = 0.5
-CLOSE_UNAUTHENTICATED = 4401
-CLOSE_NOT_FOUND = 4404
 
 
 @router.websocket("/submissions/{submission_id}/live")
-async def live(websocket: WebSocket, submission_id: SubmissionId) -> None:
+async def live(websocket: WebSocket, submission_id: SubmissionId, caller: WebSocketCaller) -> None:
     """One message per step as it is graded, then the final result; the cookie or ?token= signs in."""
     platform: Platform = websocket.app.state.platform
-
-    def look_up() -> tuple[User | None, str, Submission | None]:
-        with Session(platform.engine, expire_on_commit=False) as session:
-            user, via = authenticate(websocket, session, platform)
-            row = visible_submission(session, user=user, submission_id=submission_id) if user else None
-            return user, via, row
-
-    # In a thread: waiting for a pooled connection on the event loop would stall every request under load.
-    user, via, row = await asyncio.to_thread(look_up)
-    cross_site = via == "cookie" and not _same_origin(websocket)
-    await websocket.accept()
-    if cross_site:
-        # Browsers send the cookie with WebSockets opened by any page: only our own pages may use it.
-        await websocket.close(
-            CLOSE_UNAUTHENTICATED, "not signed in: the session cookie only works from this site's pages"
-        )
-        return
+    user = await admit(websocket, caller)
     if user is None:
-        await websocket.close(CLOSE_UNAUTHENTICATED, "not signed in: add ?token=<access token> or sign in")
         return
+
+    def look_up() -> Submission | None:
+        with Session(platform.engine, expire_on_commit=False) as session:
+            return visible_submission(session, user=user, submission_id=submission_id)
+
+    row = await asyncio.to_thread(look_up)
     if row is None:
         await websocket.close(CLOSE_NOT_FOUND, f"no submission {submission_id}")
         return
@@ -183,14 +148,6 @@ async def _forward_events(websocket: WebSocket, platform: Platform, submission_i
 async def _until_disconnect(websocket: WebSocket) -> None:
     while (await websocket.receive())["type"] != "websocket.disconnect":
         pass  # whatever the client sends is ignored
-
-
-def _same_origin(websocket: WebSocket) -> bool:
-    origin = websocket.headers.get("origin")
-    if origin is None:
-        return True  # not a browser
-    host = websocket.headers.get("host", "")
-    return urlsplit(origin).netloc == host
 
 
 async def _replay_from_database(

@@ -3,125 +3,48 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from typing import Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, HTTPException, Request, status
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
-from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, ValidationError
-from sqlalchemy.exc import SQLAlchemyError
-from sqlmodel import Session
 
 from grader import Exercise
 from tracedojo import quiz
 from tracedojo.accounts import UsernameTaken, authenticate_user, create_user
 from tracedojo.course_views import home_notices, result_feedback
-from tracedojo.deps import SESSION_USER_KEY, OptionalUser, PlatformDep, SessionDep, authenticate
-from tracedojo.highlighting import highlight_code, stylesheet
+from tracedojo.deps import (
+    SESSION_USER_KEY,
+    CheckedForm,
+    OptionalUser,
+    PageUser,
+    PlatformDep,
+    SessionDep,
+    SubmissionId,
+    client_key,
+    exercise_or_404,
+)
+from tracedojo.highlighting import stylesheet
 from tracedojo.lessons import LessonPublic, lesson_of
 from tracedojo.models import USERNAME_RULE, SubmissionCreate, SubmissionPublic, SubmissionStatus, User, UserCreate
 from tracedojo.platform_state import Platform
 from tracedojo.progress import progress_of
-from tracedojo.routes.auth import client_key
-from tracedojo.routes.learner import SubmissionId, exercise_or_404, submit
-from tracedojo.security import CSRF_FIELD, csrf_token, csrf_valid
-from tracedojo.settings import PROJECT_ROOT
-from tracedojo.submissions import history, latest_code, visible_submission
+from tracedojo.security import csrf_token
+from tracedojo.submissions import CodeTooLarge, history, latest_code, submit, visible_submission
 from tracedojo.trace_view import replay_context, script_json, spine_of, stepper_data
+from tracedojo.views import render
 
 router = APIRouter(include_in_schema=False)
-templates = Jinja2Templates(directory=PROJECT_ROOT / "templates")
-templates.env.globals["highlight"] = highlight_code
-
-STATUS_LABELS = {
-    "queued": "Queued",
-    "running": "Grading…",
-    "passed": "Passed",
-    "failed": "Failed",
-    "error": "Error",
-    "timeout": "Timed out",
-    "skipped": "Skipped",
-    "pending": "Waiting",
-}
-templates.env.globals["status_label"] = lambda s: STATUS_LABELS.get(str(s), str(s))
-
-
-def wants_html(request: Request) -> bool:
-    return not request.url.path.startswith(("/api/", "/static/"))
-
-
-def render(
-    request: Request,
-    template: str,
-    context: Mapping[str, Any] | None = None,
-    *,
-    user: User | None = None,
-    status_code: int = 200,
-    headers: Mapping[str, str] | None = None,
-) -> HTMLResponse:
-    base = {"user": user, "csrf": csrf_token(request.session), "csrf_field": CSRF_FIELD}
-    return templates.TemplateResponse(
-        request, template, {**base, **(context or {})}, status_code=status_code, headers=dict(headers or {})
-    )
-
-
-# Starlette's and FastAPI's generic details, in words for someone who typed or followed a link.
-_GENERIC_DETAILS = {
-    "Not Found": "There is no page at {path}.",
-    "Method Not Allowed": "{path} cannot be opened like this; use the links and buttons on the pages.",
-}
-
-
-def error_page(
-    request: Request, status_code: int, message: str, headers: Mapping[str, str] | None = None
-) -> HTMLResponse:
-    if message in _GENERIC_DETAILS:
-        message = _GENERIC_DETAILS[message].format(path=request.url.path)
-    return render(
-        request,
-        "error.html",
-        {"status": status_code, "message": message},
-        user=_signed_in(request),
-        status_code=status_code,
-        headers=headers,
-    )
 
 
 def _lesson_or_404(platform: Platform, slug: str) -> Exercise:
     return exercise_or_404(platform, slug, missing=f"There is no lesson {slug[:64]!r}; the curriculum lists them all.")
 
 
-def _signed_in(request: Request) -> User | None:
-    """Who is signed in, for an error page's header (the route that failed may not have asked)."""
-    platform: Platform = request.app.state.platform
-    try:
-        with Session(platform.engine, expire_on_commit=False) as session:
-            return authenticate(request, session, platform)[0]
-    except SQLAlchemyError:  # an error page must render even when the database is the problem
-        return None
-
-
-def _login_redirect(request: Request) -> RedirectResponse:
-    return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=status.HTTP_303_SEE_OTHER)
-
-
 def _safe_next(target: str | None) -> str:
     if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
         return target
     return "/"
-
-
-async def _checked_form(request: Request) -> dict[str, str]:
-    form = await request.form()
-    fields = {key: value for key, value in form.items() if isinstance(value, str)}
-    if not csrf_valid(request.session, fields.get(CSRF_FIELD)):
-        raise HTTPException(
-            status.HTTP_403_FORBIDDEN,
-            "This form has expired (missing or wrong CSRF token). Reload the page and try again.",
-        )
-    return fields
 
 
 def _sign_in(request: Request, user: User) -> None:
@@ -162,8 +85,7 @@ def login_form(request: Request, user: OptionalUser, next: str = "/") -> Respons
 
 
 @router.post("/login", response_class=HTMLResponse)
-async def login(request: Request, session: SessionDep, platform: PlatformDep) -> Response:
-    form = await _checked_form(request)
+async def login(request: Request, form: CheckedForm, session: SessionDep, platform: PlatformDep) -> Response:
     username, target = form.get("username", "").strip(), _safe_next(form.get("next"))
     platform.login_limit.hit(f"{client_key(request)}:{username.lower()}")
     user = authenticate_user(session, username=username, password=form.get("password", ""))
@@ -186,8 +108,7 @@ def register_form(request: Request, user: OptionalUser) -> Response:
 
 
 @router.post("/register", response_class=HTMLResponse)
-async def register(request: Request, session: SessionDep, platform: PlatformDep) -> Response:
-    form = await _checked_form(request)
+async def register(request: Request, form: CheckedForm, session: SessionDep, platform: PlatformDep) -> Response:
     username = form.get("username", "").strip()
     platform.register_limit.hit(client_key(request))
     error = None
@@ -228,18 +149,14 @@ def logout_form(request: Request, user: OptionalUser) -> Response:
 
 
 @router.post("/logout")
-async def logout(request: Request) -> Response:
-    await _checked_form(request)
+async def logout(request: Request, form: CheckedForm) -> Response:
     request.session.clear()
     return RedirectResponse("/", status_code=status.HTTP_303_SEE_OTHER)
 
 
 @router.get("/exercises/{slug}", response_class=HTMLResponse)
-def lesson_page(
-    slug: str, request: Request, user: OptionalUser, session: SessionDep, platform: PlatformDep
-) -> Response:
-    if user is None or user.id is None:
-        return _login_redirect(request)
+def lesson_page(slug: str, request: Request, user: PageUser, session: SessionDep, platform: PlatformDep) -> Response:
+    assert user.id is not None
     exercise = _lesson_or_404(platform, slug)
     states = quiz.question_states(session, user_id=user.id, slug=slug)
     progress = progress_of(session, user_id=user.id, exercises=[exercise])[slug]
@@ -260,10 +177,9 @@ def lesson_page(
 
 @router.get("/exercises/{slug}/code", response_class=HTMLResponse)
 def practice_page(
-    slug: str, request: Request, user: OptionalUser, session: SessionDep, platform: PlatformDep, starter: bool = False
+    slug: str, request: Request, user: PageUser, session: SessionDep, platform: PlatformDep, starter: bool = False
 ) -> Response:
-    if user is None or user.id is None:
-        return _login_redirect(request)
+    assert user.id is not None
     exercise = _lesson_or_404(platform, slug)
     code = (None if starter else latest_code(session, user_id=user.id, slug=slug)) or exercise.starter
     return _practice(request, user, session, platform, slug=slug, code=code)
@@ -299,11 +215,8 @@ def _practice(
 
 @router.post("/exercises/{slug}/code", response_class=HTMLResponse)
 async def practice_submit(
-    slug: str, request: Request, user: OptionalUser, session: SessionDep, platform: PlatformDep
+    slug: str, request: Request, user: PageUser, form: CheckedForm, session: SessionDep, platform: PlatformDep
 ) -> Response:
-    if user is None:
-        return _login_redirect(request)
-    form = await _checked_form(request)
     exercise = _lesson_or_404(platform, slug)
     code = form.get("code", "")
     try:
@@ -322,9 +235,7 @@ async def practice_submit(
         )
     try:
         row = submit(session, platform, user=user, exercise=exercise, code=code)
-    except HTTPException as exc:
-        if exc.status_code != status.HTTP_413_CONTENT_TOO_LARGE:
-            raise
+    except CodeTooLarge as exc:
         return _practice(
             request,
             user,
@@ -332,18 +243,16 @@ async def practice_submit(
             platform,
             slug=slug,
             code=code,
-            error=str(exc.detail).capitalize() + ".",
-            status_code=exc.status_code,
+            error=str(exc).capitalize() + ".",
+            status_code=status.HTTP_413_CONTENT_TOO_LARGE,
         )
     return RedirectResponse(f"/submissions/{row.id}", status_code=status.HTTP_303_SEE_OTHER)
 
 
 @router.get("/submissions/{submission_id}", response_class=HTMLResponse)
 def submission_page(
-    submission_id: SubmissionId, request: Request, user: OptionalUser, session: SessionDep, platform: PlatformDep
+    submission_id: SubmissionId, request: Request, user: PageUser, session: SessionDep, platform: PlatformDep
 ) -> Response:
-    if user is None or user.id is None:
-        return _login_redirect(request)
     row = visible_submission(session, user=user, submission_id=submission_id)
     if row is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"There is no submission {submission_id} for you to see.")

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, status
 
-from tracedojo.deps import CurrentUser, InstructorOnly, PlatformDep, SessionDep
-from tracedojo.routes.learner import Slug, exercise_or_404
+from tracedojo.deps import CurrentUser, InstructorOnly, PlatformDep, SessionDep, Slug, exercise_or_404
 from tracedojo.stepping import (
     PredictionCreate,
     PredictionFeedback,
