@@ -134,7 +134,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     from tracedojo import views
     from tracedojo.deps import SignInFirst
-    from tracedojo.routes import auth, courses, instructor, instructor_api, learner, pages, similarity, stepper
+    from tracedojo.routes import (
+        auth,
+        course_pages,
+        courses,
+        instructor,
+        instructor_api,
+        learner,
+        pages,
+        similarity,
+        stepper,
+    )
 
     app.include_router(auth.router)
     app.include_router(learner.router)
@@ -145,6 +155,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(similarity.api)
     app.include_router(similarity.pages)
     app.include_router(courses.router)
+    app.include_router(course_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     app.add_exception_handler(SignInFirst, views.sign_in_first)

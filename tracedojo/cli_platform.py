@@ -221,3 +221,6 @@ def register(app: typer.Typer) -> None:
     app.command("worker")(worker)
     app.command("similarity")(similarity)
     app.add_typer(users, name="users")
+    from tracedojo.cli_courses import courses
+
+    app.add_typer(courses, name="courses")

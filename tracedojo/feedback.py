@@ -23,6 +23,7 @@ MAX_COMMENT_CHARS = 4000
 
 # What the endpoint did instead, read from the step's "actual" text; the first match names the kind.
 _ACTUAL_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("exception", re.compile(r"\braised\b|\b\w+(Error|Exception)\b")),
     ("denied", re.compile(r"\bden(ied|y)\b|\bHTTP \d{3}\b|\brejected\b", re.IGNORECASE)),
     ("closed", re.compile(r"\bclos(e|ed|ing)\b|\bdisconnect", re.IGNORECASE)),
     ("no reply", re.compile(r"\bnothing\b|\bno (message|reply)\b|\bwaiting\b|\bsilent\b", re.IGNORECASE)),

@@ -337,3 +337,41 @@ def test_impossible_ids_are_422_not_500(client: TestClient, session: Session, pa
 def test_signed_out_clients_are_asked_to_sign_in(anonymous: TestClient) -> None:
     assert anonymous.get("/api/courses").status_code == 401
     assert anonymous.post("/api/courses/join", json={"code": "X"}).status_code == 401
+
+
+WRITE_ROUTES = [
+    ("POST", "/api/courses"),
+    ("POST", "/api/courses/join"),
+    ("POST", "/api/courses/{course}/members"),
+    ("POST", "/api/courses/{course}/assignments"),
+    ("PATCH", "/api/courses/{course}/assignments/{assignment}"),
+    ("PUT", "/api/courses/{course}/assignments/{assignment}/extensions/{learner}"),
+    ("POST", "/api/courses/{course}/submissions/{submission}/comments"),
+    ("POST", "/api/courses/{course}/feedback"),
+]
+JUNK: list[dict[str, object]] = [
+    {"content": b"\xff\xfe not utf-8", "headers": {"content-type": "application/json"}},
+    {"content": b"{", "headers": {"content-type": "application/json"}},
+    {"json": []},
+    {"json": None},
+    {"json": {"due_at": 10**30, "release_at": "9999-99-99", "time_zone": "\x00", "points": "NaN", "line": 2**70}},
+    {"json": {"code": "x" * 100, "title": "t" * 500, "body": "", "username": "../../etc", "role": None}},
+    {"data": {"title": "a form, not JSON"}},
+]
+
+
+@pytest.mark.parametrize(("method", "template"), WRITE_ROUTES)
+def test_junk_bodies_never_reach_a_500(
+    client: TestClient, session: Session, course: tuple[Course, User], method: str, template: str
+) -> None:
+    theirs, instructor = course
+    assignment = create_echo_assignment(session, theirs)
+    learner = enrol(session, theirs)
+    row = graded_submission(session, learner, at=DUE, score=3)
+    path = template.format(course=theirs.id, assignment=assignment.id, learner=learner.id, submission=row.id)
+    headers = bearer(client, instructor)
+    for junk in JUNK:
+        extra = dict(junk)
+        response = client.request(method, path, headers={**headers, **extra.pop("headers", {})}, **extra)  # type: ignore[arg-type]
+        assert response.status_code in (400, 404, 422), (junk, response.status_code, response.text)
+        assert response.json().get("detail"), response.text

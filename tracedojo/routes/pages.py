@@ -12,6 +12,7 @@ from grader import Exercise
 from grader.results import StepResult
 from tracedojo import quiz
 from tracedojo.accounts import UsernameTaken, authenticate_user, create_user
+from tracedojo.course_views import home_notices, result_feedback
 from tracedojo.deps import (
     SESSION_USER_KEY,
     CheckedForm,
@@ -66,7 +67,13 @@ def home(request: Request, user: OptionalUser, session: SessionDep, platform: Pl
     return render(
         request,
         "home.html",
-        {"exercises": exercises, "progress": progress, "done": done, "score_policy": quiz.SCORE_POLICY},
+        {
+            "exercises": exercises,
+            "progress": progress,
+            "done": done,
+            "score_policy": quiz.SCORE_POLICY,
+            **home_notices(session, user),
+        },
         user=user,
     )
 
@@ -274,6 +281,7 @@ def submission_page(
             else [],
             "unchanged_starter": exercise is not None and _same_source(row.code, exercise.starter),
             **replay_context(exercise, row.steps, row.code, final=SubmissionStatus(row.status).final),
+            **result_feedback(session, submission_id=submission_id, viewer=user),
         },
         user=user,
     )

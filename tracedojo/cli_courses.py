@@ -1,0 +1,185 @@
+"""``tracedojo courses ...``: courses, enrolment and assignments from the command line."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated, NoReturn
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from sqlmodel import Session, select
+
+from tracedojo import assignments as assignment_service
+from tracedojo import courses as course_service
+from tracedojo.course_gradebook import course_gradebook, course_gradebook_csv
+from tracedojo.course_models import Course, CourseRole, Enrolment
+from tracedojo.course_times import TimeInputError, parse_local, utc_text
+from tracedojo.courses import CourseError
+from tracedojo.db import make_engine, migrate
+from tracedojo.lessons import Catalog
+from tracedojo.models import Role, User, utcnow
+from tracedojo.settings import Settings
+
+courses = typer.Typer(
+    help="Courses: create, enrol, assign lessons, gradebook.", no_args_is_help=True, rich_markup_mode=None
+)
+
+_out = Console(highlight=False)
+_err = Console(stderr=True, highlight=False)
+
+
+def _fail(message: str, code: int = 2) -> NoReturn:
+    _err.print(f"Error: {message}", markup=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def _settings() -> Settings:
+    from tracedojo.cli_platform import _settings as checked_settings  # imported late: cli_platform registers us
+
+    return checked_settings()
+
+
+@contextmanager
+def _session() -> Iterator[Session]:
+    engine = make_engine(_settings().database_url)
+    try:
+        migrate(engine)
+        with Session(engine, expire_on_commit=False) as session:
+            yield session
+    finally:
+        engine.dispose()
+
+
+def _user(session: Session, username: str) -> User:
+    user = session.exec(select(User).where(User.username == username.lower())).first()
+    if user is None:
+        _fail(f"no user {username!r}; create it with `tracedojo users create`")
+    return user
+
+
+def _course(session: Session, course_id: int) -> Course:
+    course = session.get(Course, course_id)
+    if course is None:
+        _fail(f"no course {course_id}; `tracedojo courses list` shows them")
+    return course
+
+
+@courses.command("create")
+def create(
+    title: Annotated[str, typer.Argument(help="The course's title.")],
+    instructor: Annotated[str | None, typer.Option(help="Username of its instructor (an instructor account).")] = None,
+) -> None:
+    """Create a course and print its id and join code."""
+    with _session() as session:
+        teacher = _user(session, instructor) if instructor else None
+        if teacher is not None and teacher.role != Role.INSTRUCTOR:
+            _fail(f"{teacher.username!r} is a learner account; make them an assistant with `courses enrol --role`")
+        try:
+            course = course_service.create_course(session, title=title, created_by=teacher)
+        except CourseError as exc:
+            _fail(str(exc))
+    _out.print(f"created course {course.id} {course.title!r}; join code {course.join_code}", markup=False)
+
+
+@courses.command("list")
+def list_courses() -> None:
+    """Every course with its join code and member counts."""
+    with _session() as session:
+        table = Table("id", "title", "join code", "staff", "learners")
+        for course in session.exec(select(Course).order_by(Course.id)).all():  # type: ignore[arg-type]
+            assert course.id is not None
+            people = course_service.members(session, course_id=course.id)
+            staff = sum(1 for _, m in people if CourseRole(m.role).staff)
+            table.add_row(str(course.id), course.title, course.join_code, str(staff), str(len(people) - staff))
+    _out.print(table)
+
+
+@courses.command("enrol")
+def enrol(
+    course_id: Annotated[int, typer.Argument(help="The course's id.")],
+    usernames: Annotated[list[str], typer.Argument(help="Accounts to enrol.")],
+    role: Annotated[CourseRole, typer.Option(help="Their role in the course.")] = CourseRole.LEARNER,
+) -> None:
+    """Enrol accounts in a course (or change their role there)."""
+    with _session() as session:
+        course = _course(session, course_id)
+        people = [_user(session, name) for name in usernames]
+        for user in people:
+            course_service.add_member(session, course=course, user=user, role=role, enrolment=Enrolment.COMMAND_LINE)
+            _out.print(f"{user.username} is {role.value} in course {course.id}", markup=False)
+
+
+@courses.command("remove")
+def remove(
+    course_id: Annotated[int, typer.Argument(help="The course's id.")],
+    username: Annotated[str, typer.Argument(help="The account to take out.")],
+) -> None:
+    """Take an account out of a course (its submissions stay)."""
+    with _session() as session:
+        course = _course(session, course_id)
+        if not course_service.remove_member(session, course=course, user=_user(session, username)):
+            _fail(f"{username!r} is not in course {course_id}", code=1)
+    _out.print(f"removed {username} from course {course_id}", markup=False)
+
+
+@courses.command("assign")
+def assign(
+    course_id: Annotated[int, typer.Argument(help="The course's id.")],
+    exercise: Annotated[str, typer.Argument(help="The lesson's slug.")],
+    due: Annotated[str, typer.Option(help="Due date, e.g. 2031-03-14T23:59 (in --time-zone) or with an offset.")],
+    points: Annotated[float, typer.Option(min=0.01, help="What it is worth.")] = 10.0,
+    release: Annotated[str | None, typer.Option(help="Release date (default: now).")] = None,
+    late_until: Annotated[str | None, typer.Option(help="Late work accepted until this date.")] = None,
+    late_credit: Annotated[float, typer.Option(min=0.0, max=1.0, help="Fraction late work earns.")] = 0.0,
+    time_zone: Annotated[str, typer.Option(help="IANA zone of dates written without an offset.")] = "UTC",
+) -> None:
+    """Set a lesson in a course with points and dates."""
+    if Catalog.load(_settings().exercises_dir).get(exercise) is None:
+        _fail(f"unknown exercise {exercise!r}; `tracedojo list` shows them")
+    try:
+        due_at = parse_local(due, time_zone, field="--due")
+        release_at = parse_local(release, time_zone, field="--release") if release else utcnow()
+        late_at = parse_local(late_until, time_zone, field="--late-until") if late_until else None
+    except TimeInputError as exc:
+        _fail(str(exc))
+    with _session() as session:
+        course = _course(session, course_id)
+        assert course.id is not None
+        try:
+            made = assignment_service.create_assignment(
+                session,
+                course_id=course.id,
+                exercise_slug=exercise,
+                points=points,
+                release_at=release_at,
+                due_at=due_at,
+                late_until=late_at,
+                late_credit=late_credit,
+            )
+        except CourseError as exc:
+            _fail(str(exc))
+    _out.print(f"assignment {made.id}: {exercise} in course {course_id}, due {utc_text(made.due_at)}", markup=False)
+
+
+@courses.command("gradebook")
+def gradebook(
+    course_id: Annotated[int, typer.Argument(help="The course's id.")],
+    csv: Annotated[bool, typer.Option("--csv", help="Print CSV instead of a table.")] = False,
+) -> None:
+    """Each learner's grade on each assignment under its policy."""
+    with _session() as session:
+        _course(session, course_id)
+        book = course_gradebook(session, course_id=course_id)
+    if csv:
+        typer.echo(course_gradebook_csv(book), nl=False)
+        return
+    table = Table("learner", *(f"{a.exercise} (/{a.points:g})" for a in book.assignments), f"total (/{book.points:g})")
+    for row in book.rows:
+        cells = []
+        for column in book.assignments:
+            grade = row.grades.get(column.id)
+            cells.append(f"{grade.score:g} {grade.state.value}" if grade else "")
+        table.add_row(row.username, *cells, f"{row.total:g}")
+    _out.print(table)
