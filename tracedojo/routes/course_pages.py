@@ -342,7 +342,7 @@ def _submission_page(
             "code_text": row.code,
             "comments": feedback.comments_on(session, submission_id=submission_id),
             "reusable": feedback.feedback_for(session, submission=row),
-            "pattern": feedback.failure_pattern(row.steps),
+            "pattern": feedback.failure_pattern(row.step_results),
             "error": error,
         },
         user=access.user,
