@@ -10,10 +10,11 @@ arrive live.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Iterable
 
 from markupsafe import Markup, escape
+
+from grader.results import StepResult
 
 NOT_PASSED = frozenset({"failed", "error", "timeout"})
 _INLINE_CODE = re.compile(r"`([^`\n]+)`")
@@ -21,11 +22,11 @@ _NAMED_LINE = re.compile(r"\bline (\d+)\b")
 _LEADING_JOINERS = re.compile(r"^[\s.;:,)]+")
 
 
-def step_note(step: Mapping[str, Any]) -> str:
+def step_note(step: StepResult) -> str:
     """What a row's message adds to its expected and actual texts ("" when it adds nothing)."""
-    message = str(step.get("message") or "").strip()
-    actual = str(step.get("actual") or "").strip()
-    expected = str(step.get("expected") or "").strip()
+    message = step.message.strip()
+    actual = step.actual.strip()
+    expected = step.expected.strip()
     if not message:
         return ""
     said = actual or expected  # what the page already shows beside the message
@@ -50,23 +51,23 @@ def named_line(text: str, code: str) -> int | None:
     return line if 1 <= line <= code.count("\n") + 1 else None
 
 
-def first_failure(steps: Iterable[Mapping[str, Any]]) -> Mapping[str, Any] | None:
+def first_failure(steps: Iterable[StepResult]) -> StepResult | None:
     """The first row that did not pass (skipped rows come after it)."""
-    return next((step for step in steps if str(step.get("status")) in NOT_PASSED), None)
+    return next((step for step in steps if step.status in NOT_PASSED), None)
 
 
-def lines_named(message: str, steps: Iterable[Mapping[str, Any]], code: str) -> list[int]:
+def lines_named(message: str, steps: Iterable[StepResult], code: str) -> list[int]:
     """The line to mark in the learner's code: the first failing row's, else the overall message's."""
     failed = first_failure(steps)
-    text = f"{failed.get('actual', '')} {failed.get('message', '')}" if failed else message
+    text = f"{failed.actual} {failed.message}" if failed else message
     line = named_line(text, code)
     return [line] if line is not None else []
 
 
-def step_message(step: Mapping[str, Any]) -> Markup:
+def step_message(step: StepResult) -> Markup:
     """The row's message as the result table shows it under the actual text: what it adds, once."""
-    status = str(step.get("status"))
-    note = step_note(step) if status in NOT_PASSED else str(step.get("message") or "") if status == "skipped" else ""
+    status = step.status
+    note = step_note(step) if status in NOT_PASSED else step.message if status == "skipped" else ""
     return Markup('<div class="step-message">%s</div>') % inline_code(note) if note else Markup("")
 
 

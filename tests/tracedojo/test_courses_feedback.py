@@ -10,6 +10,7 @@ from factories import EXERCISES, bearer, create_learner, wait_for_result
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
+from grader.results import StepResult
 from tracedojo.course_models import Course, CourseRole
 from tracedojo.feedback import failure_kind
 from tracedojo.models import User
@@ -117,7 +118,7 @@ def test_comments_stay_inside_the_course(client: TestClient, session: Session, c
     ],
 )
 def test_the_kind_of_a_failure(actual: str, status: str, kind: str) -> None:
-    assert failure_kind({"n": 2, "status": status, "actual": actual}) == kind
+    assert failure_kind(StepResult(n=2, title="Step 2", status=status, actual=actual)) == kind
 
 
 def test_reusable_feedback_shows_on_later_submissions_with_the_same_pattern_and_counts(

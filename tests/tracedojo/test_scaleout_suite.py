@@ -19,9 +19,9 @@ deployment, or is already tested on these services:
   CSS and scripts, which are the same whatever database and queue serve them (the learner flow
   itself is rerun in ``test_browser.py``).
 * ``test_cli.py``, ``test_lessons.py``, ``test_security.py``, ``test_settings.py``,
-  ``test_frontend_build.py``, ``test_step_wording.py``: no platform runs in them (grading CLI,
-  catalog, hashing, settings, the front-end bundle, result wording), so there is no database or
-  queue to change.
+  ``test_frontend_build.py``, ``test_step_wording.py``, ``test_trace_view.py``: no platform runs
+  in them (grading CLI, catalog, hashing, settings, the front-end bundle, result wording, the lanes
+  derived from an exercise), so there is no database or queue to change.
 """
 
 from __future__ import annotations
@@ -42,6 +42,12 @@ GROUPS = {
         "test_api_hostile_input.py",
         "test_instructor_api.py",
         "test_cli_platform.py",
+        "test_api_stepper.py",
+        "test_courses_api.py",
+        "test_courses_service.py",
+        "test_courses_feedback.py",
+        "test_cli_courses.py",
+        "test_similarity.py",
     ],
     "pages-and-live": [
         "test_pages.py",
@@ -52,10 +58,12 @@ GROUPS = {
         "test_instructor_regrade.py",
         "test_live_fallback.py",
         "test_live_real_clients.py",
+        "test_course_pages.py",
     ],
     "browser": [
         "test_browser.py",
         "test_instructor_browser.py",
+        "test_course_browser.py",
     ],
 }
 LEFT_OUT = {
@@ -76,6 +84,7 @@ LEFT_OUT = {
     "test_frontend_build.py",
     "test_accessibility_browser.py",
     "test_step_wording.py",
+    "test_trace_view.py",
 }
 
 

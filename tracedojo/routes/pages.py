@@ -276,7 +276,7 @@ def submission_page(
             "beside": beside,
             "next_lesson": platform.catalog.after(row.exercise_slug),
             "code_text": row.code,
-            "error_lines": lines_named(row.message, row.steps, row.code)
+            "error_lines": lines_named(row.message, row.step_results, row.code)
             if row.status in (SubmissionStatus.ERROR, SubmissionStatus.FAILED)
             else [],
             "unchanged_starter": exercise is not None and _same_source(row.code, exercise.starter),
