@@ -13,6 +13,8 @@ deployment, or is already tested on these services:
 * ``test_models.py``: the result model alone, no database.
 * ``test_browser_tool.py``: ``tools/browser.py`` (which browser the tests launch), no platform.
 * ``test_db.py``: migrations on a SQLite file it names; ``test_postgres.py`` is their PostgreSQL twin.
+* ``test_browser_latency.py``: a figure (click to first row and to verdict) reported for one learner
+  on an idle embedded server; the browser flow itself is rerun in ``test_browser.py``.
 * ``test_event_relay.py``: the Redis relay alone, on the real Redis; nothing in it depends on the
   database or queue.
 * ``test_postgres.py``, ``test_scaleout_celery.py``, ``test_scaleout_grading_job.py``: these
@@ -88,6 +90,7 @@ LEFT_OUT = {
     "test_step_wording.py",
     "test_trace_view.py",
     "test_event_relay.py",
+    "test_browser_latency.py",
 }
 
 
