@@ -158,9 +158,7 @@ def open_resource_link(
     return row, assignment
 
 
-def accept_launch(
-    session: Session, *, platform: LtiPlatform, body: dict[str, Any], catalog: Catalog
-) -> LaunchOutcome:
+def accept_launch(session: Session, *, platform: LtiPlatform, body: dict[str, Any], catalog: Catalog) -> LaunchOutcome:
     """Act on a validated launch: account, course, membership, and for a resource link its assignment."""
     assert platform.id is not None
     kind = message_type(body)

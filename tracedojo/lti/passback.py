@@ -13,6 +13,7 @@ import logging
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import requests
 from pylti1p3.assignments_grades import AssignmentsGradesService
@@ -192,9 +193,9 @@ def send_one(engine: Engine, http: requests.Session, *, sync_id: int, generation
         unchanged = sync.sent_at is not None and sync.score_given == score.get_score_given()
         error = ""
         if not unchanged:  # the LMS already holds this score: sending it again would change nothing
+            service_data: Any = {"scope": link.ags_scopes or [SCORE_SCOPE], "lineitem": link.lineitem_url or ""}
             service = AssignmentsGradesService(
-                ToolServiceConnector(registration_of(session, platform), http),
-                {"scope": link.ags_scopes or [SCORE_SCOPE], "lineitem": link.lineitem_url or ""},
+                ToolServiceConnector(registration_of(session, platform), http), service_data
             )
             try:
                 service.put_grade(score)

@@ -15,7 +15,6 @@ from sqlmodel import Session, col, select
 from tracedojo.lti.keys import jwks, signing_key
 from tracedojo.lti.models import LtiDeployment, LtiPlatform, LtiUser
 
-
 # The registration form's fields, named as register_platform's arguments.
 FORM_FIELDS = (
     "title",

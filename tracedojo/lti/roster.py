@@ -32,8 +32,7 @@ class RosterReport:
 
     def __str__(self) -> str:
         return (
-            f"{self.added} enrolled, {self.updated} already members (roles updated), "
-            f"{self.inactive} inactive left out"
+            f"{self.added} enrolled, {self.updated} already members (roles updated), {self.inactive} inactive left out"
         )
 
 

@@ -20,7 +20,7 @@ from tracedojo.deps import SESSION_USER_KEY, CheckedForm, InstructorPage, PageUs
 from tracedojo.lti import passback, registry
 from tracedojo.lti.adapter import LtiRequest, LtiTool, PlatformHttp
 from tracedojo.lti.keys import jwks
-from tracedojo.lti.launches import CLAIM, LESSON_PARAMETER, LaunchOutcome, LaunchRefused, accept_launch
+from tracedojo.lti.launches import LESSON_PARAMETER, LaunchOutcome, LaunchRefused, accept_launch
 from tracedojo.lti.refusals import explain_launch, explain_login
 from tracedojo.lti.roster import RosterError, contexts_of_course, sync_roster
 from tracedojo.models import MAX_ID, User
@@ -184,8 +184,9 @@ def _deep_link_response(platform: Platform, user: User, launch_id: str, slug: st
         .set_custom_params({LESSON_PARAMETER: slug})
         .set_lineitem(lineitem)
     )
-    settings = body.get(DEEP_LINKING_CLAIM) or {}
-    return message.get_deep_link().get_response_jwt([resource]), str(settings.get("deep_link_return_url", ""))
+    settings = body.get(DEEP_LINKING_CLAIM)
+    return_url = settings.get("deep_link_return_url", "") if isinstance(settings, dict) else ""
+    return message.get_deep_link().get_response_jwt([resource]), str(return_url)
 
 
 @router.post("/deep-link")
@@ -196,7 +197,9 @@ async def deep_link(request: Request, user: PageUser, platform: PlatformDep, fie
         raise HTTPException(status.HTTP_400_BAD_REQUEST, "This lesson picker has expired; open it again from the LMS.")
     slug = fields.get("lesson", "").strip()
     if platform.catalog.get(slug) is None:
-        message = "Pick a lesson from the list." if not slug else f"There is no lesson {slug[:64]!r}; pick one from the list."
+        message = (
+            "Pick a lesson from the list." if not slug else f"There is no lesson {slug[:64]!r}; pick one from the list."
+        )
         return _picker(request, platform, user, launch_id=launch_id, error=message, status_code=422)
     launch_url = tool_url(request, platform, "/lti/launch")
     token, return_url = await run_in_threadpool(_deep_link_response, platform, user, launch_id, slug, launch_url)
@@ -266,7 +269,13 @@ def register_platform(
         )
     except registry.RegistrationError as exc:
         return _platforms_page(
-            request, user, session, platform, error=str(exc), form=form, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT
+            request,
+            user,
+            session,
+            platform,
+            error=str(exc),
+            form=form,
+            status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
         )
     return _platforms_page(request, user, session, platform, saved=registered.title or registered.issuer)
 
@@ -275,7 +284,14 @@ def register_platform(
 
 
 def _course_lti_page(
-    request: Request, course_id: int, user: User, session: Session, *, notice: str | None = None, error: str | None = None, status_code: int = 200
+    request: Request,
+    course_id: int,
+    user: User,
+    session: Session,
+    *,
+    notice: str | None = None,
+    error: str | None = None,
+    status_code: int = 200,
 ) -> Response:
     access = course_access(session, user=user, course_id=course_id, need=Need.STAFF)
     context = {
@@ -305,7 +321,12 @@ async def roster(
     if not contexts:
         with Session(platform.engine, expire_on_commit=False) as session:
             return _course_lti_page(
-                request, course_id, user, session, error="This course is not linked to an LMS course yet: launch a tracedojo link from the LMS first.", status_code=409
+                request,
+                course_id,
+                user,
+                session,
+                error="This course is not linked to an LMS course yet: launch a tracedojo link from the LMS first.",
+                status_code=409,
             )
     notes, errors = [], []
     for context in contexts:
@@ -328,7 +349,13 @@ async def roster(
 
 @router.post("/courses/{course_id}/grades/{sync_id}/retry", response_class=HTMLResponse)
 def retry_grade(
-    course_id: CourseId, sync_id: SyncId, request: Request, user: PageUser, session: SessionDep, platform: PlatformDep, fields: CheckedForm
+    course_id: CourseId,
+    sync_id: SyncId,
+    request: Request,
+    user: PageUser,
+    session: SessionDep,
+    platform: PlatformDep,
+    fields: CheckedForm,
 ) -> Response:
     """Send a learner's grade to the LMS again now."""
     course_access(session, user=user, course_id=course_id, need=Need.STAFF)
@@ -338,4 +365,3 @@ def retry_grade(
     passback.retry(session, sync=sync)
     platform.passback.wake()
     return RedirectResponse(f"/lti/courses/{course_id}#grades", status_code=status.HTTP_303_SEE_OTHER)
-
