@@ -8,7 +8,6 @@ from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
-from rich.table import Table
 from sqlalchemy import Engine
 from sqlmodel import Session
 
@@ -102,17 +101,18 @@ def list_platforms() -> None:
     if not rows:
         _out.print("no LTI platform registered; add one with `tracedojo lti register`", markup=False)
         return
-    table = Table("id", "title", "issuer", "client id", "deployments", "login URL")
+    # Plain lines rather than a table: URLs are long, and people copy them whole.
     for platform, deployments in rows:
-        table.add_row(
-            str(platform.id),
-            platform.title,
-            platform.issuer,
-            platform.client_id,
-            ", ".join(deployments),
-            platform.auth_login_url,
-        )
-    _out.print(table)
+        _out.print(f"platform {platform.id}: {platform.title or platform.issuer}", markup=False)
+        for label, value in (
+            ("issuer", platform.issuer),
+            ("client id", platform.client_id),
+            ("deployments", ", ".join(deployments)),
+            ("auth login URL", platform.auth_login_url),
+            ("auth token URL", platform.auth_token_url),
+            ("key set URL", platform.key_set_url),
+        ):
+            _out.print(f"  {label}: {value}", markup=False, soft_wrap=True)
 
 
 @lti.command("rotate-key")

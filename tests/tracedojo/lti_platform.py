@@ -243,7 +243,9 @@ class LtiTestPlatform:
         with self._lock:
             self.tokens[token] = scopes
             self.token_requests.append({"header": header, "claims": claims, "scopes": scopes})
-        return JSONResponse({"access_token": token, "token_type": "Bearer", "expires_in": 3600, "scope": " ".join(scopes)})
+        return JSONResponse(
+            {"access_token": token, "token_type": "Bearer", "expires_in": 3600, "scope": " ".join(scopes)}
+        )
 
     def _scopes_of(self, request: Request) -> list[str]:
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
@@ -254,7 +256,11 @@ class LtiTestPlatform:
             return JSONResponse({"error": "unauthorized"}, status_code=401)
         if request.path_params["context"] != self.context_id:
             return JSONResponse({"error": "no such context"}, status_code=404)
-        body = {"id": str(request.url), "context": {"id": self.context_id, "title": "Networking 201"}, "members": self.members}
+        body = {
+            "id": str(request.url),
+            "context": {"id": self.context_id, "title": "Networking 201"},
+            "members": self.members,
+        }
         return JSONResponse(body, media_type="application/vnd.ims.lti-nrps.v2.membershipcontainer+json")
 
     async def _score(self, request: Request) -> Response:

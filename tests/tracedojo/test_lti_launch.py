@@ -9,7 +9,17 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from lti_platform import INSTRUCTOR, LEARNER, LTI, TEACHING_ASSISTANT, LmsUser, Message, SigningKey, authorize, drive_launch
+from lti_platform import (
+    INSTRUCTOR,
+    LEARNER,
+    LTI,
+    TEACHING_ASSISTANT,
+    LmsUser,
+    Message,
+    SigningKey,
+    authorize,
+    drive_launch,
+)
 from lti_setup import LtiSetup, csrf_of, lti_tool
 from sqlmodel import Session, select
 
@@ -207,4 +217,3 @@ def test_the_jwks_publishes_the_tools_key(lti: LtiSetup) -> None:
     with lti.browser() as browser:
         keys = browser.get(f"{lti.tool_url}/lti/jwks").json()["keys"]
     assert keys and all(key["kty"] == "RSA" and key["alg"] == "RS256" and "d" not in key for key in keys)
-
