@@ -48,6 +48,9 @@ GROUPS = {
         "test_courses_feedback.py",
         "test_cli_courses.py",
         "test_similarity.py",
+        "test_lti_launch.py",
+        "test_lti_services.py",
+        "test_lti_registration.py",
     ],
     "pages-and-live": [
         "test_pages.py",
