@@ -207,7 +207,9 @@ class LtiTestPlatform:
         body = (
             f'<form method="post" action="{html.escape(q["redirect_uri"])}">'
             f'<input type="hidden" name="id_token" value="{html.escape(token)}">'
-            f'<input type="hidden" name="state" value="{html.escape(q["state"])}"></form>'
+            f'<input type="hidden" name="state" value="{html.escape(q["state"])}">'
+            "<button>Continue to the tool</button></form>"
+            "<script>document.forms[0].submit()</script>"  # as an LMS does; a browser without scripts clicks
         )
         return HTMLResponse(body)
 

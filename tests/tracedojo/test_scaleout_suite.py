@@ -67,6 +67,7 @@ GROUPS = {
         "test_browser.py",
         "test_instructor_browser.py",
         "test_course_browser.py",
+        "test_lti_browser.py",
     ],
 }
 LEFT_OUT = {
