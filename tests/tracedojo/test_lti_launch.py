@@ -217,3 +217,15 @@ def test_the_jwks_publishes_the_tools_key(lti: LtiSetup) -> None:
     with lti.browser() as browser:
         keys = browser.get(f"{lti.tool_url}/lti/jwks").json()["keys"]
     assert keys and all(key["kty"] == "RSA" and key["alg"] == "RS256" and "d" not in key for key in keys)
+
+
+def test_a_link_without_a_known_lesson_is_explained(lti: LtiSetup) -> None:
+    with lti.browser() as browser:
+        bare = drive_launch(browser, lti.lms, Message(user=person([LEARNER]), resource_link_id="bare-link"))
+        assert bare.status_code == 400
+        assert "This LMS link names no tracedojo lesson" in bare.text
+        gone = drive_launch(
+            browser, lti.lms, Message(user=person([LEARNER]), resource_link_id="gone", custom={"lesson": "retired"})
+        )
+        assert gone.status_code == 404
+        assert "opens the lesson &#39;retired&#39;, which this tracedojo does not have" in gone.text
