@@ -20,11 +20,12 @@ from sqlmodel import Session, select
 from typer.testing import CliRunner
 
 from tracedojo.cli_platform import register
-from tracedojo.course_models import Course, CourseMember, CourseRole, Enrolment
+from tracedojo.assignments import update_dates
+from tracedojo.course_models import Assignment, Course, CourseMember, CourseRole, Enrolment
 from tracedojo.db import make_engine, migrate
 from tracedojo.lti import keys
 from tracedojo.lti.adapter import PlatformHttp
-from tracedojo.lti.models import LtiContext, LtiGradeSync, LtiUser, SyncStatus
+from tracedojo.lti.models import LtiContext, LtiGradeSync, LtiResourceLink, LtiUser, SyncStatus
 from tracedojo.lti.passback import RetryPolicy, schedule, send_due
 from tracedojo.lti.registry import register_platform
 from tracedojo.models import User, utcnow
@@ -121,6 +122,27 @@ def test_the_best_score_goes_back_after_each_graded_submission(lti: LtiSetup) ->
         assert len(scores_for(lti.lms, learner)) == 1
     # The access token came from the platform's token endpoint, for a JWT it verified with the tool's JWKS.
     assert any("https://purl.imsglobal.org/spec/lti-ags/scope/score" in r["scopes"] for r in lti.lms.token_requests)
+
+    # The instructor moves the due date before the work: it is practice now, and the LMS learns the new grade.
+    with Session(lti.engine, expire_on_commit=False) as session:
+        sync = sync_of(lti, learner)
+        assert sync is not None
+        link = session.get(LtiResourceLink, sync.resource_link_id)
+        assignment = session.get(Assignment, link.assignment_id if link else None)
+        assert assignment is not None
+        change = update_dates(
+            session,
+            assignment=assignment,
+            requested_by=None,
+            release_at=utcnow() - timedelta(days=3),
+            due_at=utcnow() - timedelta(days=2),
+        )
+        assert [c["after"] for c in change.changes] == [0.0]
+        wait_for(lambda: len(scores_for(lti.lms, learner)) == 2, "the recomputed grade at the LMS")
+        assert scores_for(lti.lms, learner)[-1]["scoreGiven"] == 0.0
+        update_dates(session, assignment=assignment, requested_by=None, due_at=utcnow() + timedelta(days=365))
+        wait_for(lambda: len(scores_for(lti.lms, learner)) == 3, "the grade restored at the LMS")
+        assert scores_for(lti.lms, learner)[-1]["scoreGiven"] == 10.0
 
 
 def test_a_failed_grade_post_is_shown_to_the_instructor_and_retried(lti: LtiSetup) -> None:
