@@ -19,8 +19,8 @@ from lti_setup import LtiSetup, csrf_of, lti_tool
 from sqlmodel import Session, select
 from typer.testing import CliRunner
 
-from tracedojo.cli_platform import register
 from tracedojo.assignments import update_dates
+from tracedojo.cli_platform import register
 from tracedojo.course_models import Assignment, Course, CourseMember, CourseRole, Enrolment
 from tracedojo.db import make_engine, migrate
 from tracedojo.lti import keys
