@@ -104,6 +104,9 @@ class LtiTestPlatform:
         self.token_requests: list[dict[str, Any]] = []  # each: the verified assertion's header and claims
         self.tokens: dict[str, list[str]] = {}
         self.deep_link_returns: list[dict[str, Any]] = []
+        # The tool's key set as given by its administrator, for a platform talking to no running tool;
+        # otherwise it is fetched from the tool's JWKS URL on every check.
+        self.tool_key_set: dict[str, Any] | None = None
         self._lock = threading.Lock()
         self.app = Starlette(
             routes=[
@@ -214,6 +217,8 @@ class LtiTestPlatform:
         return HTMLResponse(body)
 
     def _tool_keys(self) -> dict[str, Any]:
+        if self.tool_key_set is not None:
+            return self.tool_key_set
         keys: dict[str, Any] = httpx.get(f"{self.tool_url}/lti/jwks", timeout=10).json()
         return keys
 

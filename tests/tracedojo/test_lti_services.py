@@ -16,19 +16,24 @@ import pytest
 import typer
 from lti_platform import INSTRUCTOR, LEARNER, TEACHING_ASSISTANT, LmsUser, LtiTestPlatform, Message, drive_launch
 from lti_setup import LtiSetup, csrf_of, lti_tool
+from sqlalchemy import Engine
 from sqlmodel import Session, select
 from typer.testing import CliRunner
 
 from tracedojo.assignments import update_dates
 from tracedojo.cli_platform import register
-from tracedojo.course_models import Assignment, Course, CourseMember, CourseRole, Enrolment
+from tracedojo.course_models import Assignment, CourseMember, CourseRole, Enrolment
+from tracedojo.courses import add_member
 from tracedojo.db import make_engine, migrate
+from tracedojo.lessons import Catalog
 from tracedojo.lti import keys
 from tracedojo.lti.adapter import PlatformHttp
-from tracedojo.lti.models import LtiContext, LtiGradeSync, LtiResourceLink, LtiUser, SyncStatus
-from tracedojo.lti.passback import RetryPolicy, schedule, send_due
+from tracedojo.lti.launches import lms_context, open_resource_link
+from tracedojo.lti.models import LtiContext, LtiGradeSync, LtiPlatform, LtiResourceLink, LtiUser, SyncStatus
+from tracedojo.lti.passback import RetryPolicy, retry, schedule, send_due
+from tracedojo.lti.people import LmsPerson, lms_account
 from tracedojo.lti.registry import register_platform
-from tracedojo.models import User, utcnow
+from tracedojo.models import Submission, SubmissionStatus, utcnow
 from tracedojo.settings import PROJECT_ROOT
 
 SOLUTION = (PROJECT_ROOT / "exercises" / "echo-once" / "solution.py").read_text()
@@ -262,10 +267,8 @@ def test_failed_posts_back_off_then_fail_for_good(tmp_path: Path) -> None:
     migrate(engine)
     lms = LtiTestPlatform()
     with lms.serve(), Session(engine, expire_on_commit=False) as session:
-        lms.tool_url = "http://127.0.0.1:9"  # the tool's JWKS is read from the tool: here a key of its own
         platform = register_platform(session, **lms.registration())
-        key = keys.signing_key(session)
-        lms._tool_keys = lambda: {"keys": [dict(key.public_jwk)]}  # type: ignore[method-assign]
+        lms.tool_key_set = keys.jwks(session)  # no tool serves here: its administrator gave the key set
         sync_id = _graded_lms_learner(session, engine, lms, platform_id=platform.id or 0)
         policy, http = RetryPolicy(first_delay=10, max_attempts=3), PlatformHttp()
         lms.fail_next_scores = 5
@@ -286,17 +289,20 @@ def test_failed_posts_back_off_then_fail_for_good(tmp_path: Path) -> None:
         assert (row().attempts, row().status) == (3, SyncStatus.FAILED)
         assert "HTTP 503" in row().last_error
         assert lms.scores == []
+        assert send_due(engine, http, policy=policy, now=utcnow() + timedelta(days=1)) == 0  # failed for good
+
+        lms.fail_next_scores = 0
+        retry(session, sync=row())  # the instructor's button
+        assert send_due(engine, http, policy=policy) == 1
+        assert (row().status, row().attempts, row().score_given) == (SyncStatus.SENT, 1, 10.0)
+        assert [(s["userId"], s["scoreGiven"], s["scoreMaximum"]) for s in lms.scores] == [
+            ("backoff-learner", 10.0, 10.0)
+        ]
     engine.dispose()
 
 
-def _graded_lms_learner(session: Session, engine: object, lms: LtiTestPlatform, *, platform_id: int) -> int:
-    from tracedojo.courses import add_member
-    from tracedojo.lessons import Catalog
-    from tracedojo.lti.launches import lms_context, open_resource_link
-    from tracedojo.lti.models import LtiPlatform
-    from tracedojo.lti.people import LmsPerson, lms_account
-    from tracedojo.models import Submission, SubmissionStatus
-
+def _graded_lms_learner(session: Session, engine: Engine, lms: LtiTestPlatform, *, platform_id: int) -> int:
+    """An LMS learner of a linked assignment with a graded submission; returns its LMS grade's row."""
     platform = session.get(LtiPlatform, platform_id)
     assert platform is not None
     context, course = lms_context(
@@ -310,11 +316,10 @@ def _graded_lms_learner(session: Session, engine: object, lms: LtiTestPlatform, 
             "lineitem": lms.lineitem_url("r1"),
         },
     }
-    open_resource_link(
-        session, context=context, course=course, body=body, catalog=Catalog.load(PROJECT_ROOT / "exercises")
-    )
+    catalog = Catalog.load(PROJECT_ROOT / "exercises")
+    open_resource_link(session, context=context, course=course, body=body, catalog=catalog)
     _, user = lms_account(session, platform_id=platform_id, person=LmsPerson(sub="backoff-learner"))
-    add_member(session, course=session.get(Course, course.id) or course, user=user, role=CourseRole.LEARNER)
+    add_member(session, course=course, user=user, role=CourseRole.LEARNER)
     assert user.id is not None
     graded = Submission(
         user_id=user.id,
@@ -328,6 +333,5 @@ def _graded_lms_learner(session: Session, engine: object, lms: LtiTestPlatform, 
     session.add(graded)
     session.commit()
     assert graded.id is not None
-    (sync_id,) = schedule(engine, graded.id)  # type: ignore[arg-type]
-    assert isinstance(session.get(User, user.id), User)
+    (sync_id,) = schedule(engine, graded.id)
     return sync_id

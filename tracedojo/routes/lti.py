@@ -13,6 +13,7 @@ from pylti1p3.deep_link_resource import DeepLinkResource
 from pylti1p3.exception import LtiException, OIDCException
 from pylti1p3.lineitem import LineItem
 from requests import RequestException
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from tracedojo.course_access import Need, course_access
@@ -100,15 +101,26 @@ def _validate(platform: Platform, lti_request: LtiRequest) -> tuple[LaunchOutcom
         body: dict[str, Any] = dict(message.get_launch_data())
     except (LtiException, OIDCException, RequestException, ValueError, KeyError, TypeError) as exc:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, explain_launch(str(exc), id_token)) from None
-    with Session(platform.engine, expire_on_commit=False) as session:
-        aud = body.get("aud")
-        client_id = str(aud[0] if isinstance(aud, list) else aud)
-        registered = registry.find_platform(session, issuer=str(body.get("iss")), client_id=client_id)
-        assert registered is not None  # pylti1p3 found its registration a moment ago
-        try:
-            outcome = accept_launch(session, platform=registered, body=body, catalog=platform.catalog)
-        except LaunchRefused as exc:
-            raise HTTPException(exc.status, exc.message) from None
+    aud = body.get("aud")
+    client_id = str(aud[0] if isinstance(aud, list) else aud)
+    for attempt in (1, 2):
+        with Session(platform.engine, expire_on_commit=False) as session:
+            registered = registry.find_platform(session, issuer=str(body.get("iss")), client_id=client_id)
+            assert registered is not None  # pylti1p3 found its registration a moment ago
+            try:
+                outcome = accept_launch(session, platform=registered, body=body, catalog=platform.catalog)
+                break
+            except LaunchRefused as exc:
+                raise HTTPException(exc.status, exc.message) from None
+            except IntegrityError:
+                # A classmate's first launch made the same course, account or link at the same moment:
+                # theirs stands, and this launch finds it on the second try.
+                session.rollback()
+                if attempt == 2:
+                    raise HTTPException(
+                        status.HTTP_409_CONFLICT,
+                        "The LMS course was being set up by another launch; open the link again.",
+                    ) from None
     return outcome, message.get_launch_id()
 
 
