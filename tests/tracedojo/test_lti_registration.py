@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import typer
+from course_factories import create_course_with_staff, enrol
 from factories import create_learner
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
@@ -129,3 +130,22 @@ def test_lms_roles_map_to_course_roles() -> None:
     # An institution-wide role says nothing about this course.
     assert course_role(["http://purl.imsglobal.org/vocab/lis/v2/institution/person#Instructor"]) == CourseRole.LEARNER
     assert course_role([]) == CourseRole.LEARNER
+
+
+def test_a_course_without_an_lms_says_so(client: TestClient, session: Session) -> None:
+    course, teacher = create_course_with_staff(session)
+    browser = TestClient(client.app)
+    sign_in(browser, teacher)
+    page = browser.get(f"/lti/courses/{course.id}")
+    assert page.status_code == 200
+    assert "This course is not linked to an LMS course." in page.text
+    assert "No grade has been sent yet." in page.text
+    fetched = browser.post(f"/lti/courses/{course.id}/roster", data={"csrf_token": csrf_of(page)})
+    assert fetched.status_code == 409
+    assert "not linked to an LMS course yet: open a tracedojo link from the LMS first" in fetched.text
+
+    other, _ = create_course_with_staff(session)
+    assert browser.get(f"/lti/courses/{other.id}").status_code == 404  # another course's staff page
+    learner = enrol(session, course)
+    sign_in(browser, learner)
+    assert browser.get(f"/lti/courses/{course.id}").status_code == 403

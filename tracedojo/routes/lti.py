@@ -323,40 +323,37 @@ def course_lti_page(course_id: CourseId, request: Request, user: PageUser, sessi
 
 
 @router.post("/courses/{course_id}/roster", response_class=HTMLResponse)
-async def roster(
-    course_id: CourseId, request: Request, user: PageUser, platform: PlatformDep, fields: CheckedForm
+def roster(
+    course_id: CourseId,
+    request: Request,
+    user: PageUser,
+    session: SessionDep,
+    platform: PlatformDep,
+    fields: CheckedForm,
 ) -> Response:
     """Fetch the LMS roster (Names and Role Provisioning) and enrol its members."""
-    with Session(platform.engine, expire_on_commit=False) as session:
-        course_access(session, user=user, course_id=course_id, need=Need.INSTRUCTOR)
-        contexts = contexts_of_course(session, course_id=course_id)
+    course_access(session, user=user, course_id=course_id, need=Need.INSTRUCTOR)
+    contexts = contexts_of_course(session, course_id=course_id)
     if not contexts:
-        with Session(platform.engine, expire_on_commit=False) as session:
-            return _course_lti_page(
-                request,
-                course_id,
-                user,
-                session,
-                error="This course is not linked to an LMS course yet: launch a tracedojo link from the LMS first.",
-                status_code=409,
-            )
-    notes, errors = [], []
-    for context in contexts:
-        assert context.id is not None
-        try:
-            report = await run_in_threadpool(sync_roster, platform.engine, PlatformHttp(), context_id=context.id)
-            notes.append(f"{context.title}: {report}.")
-        except RosterError as exc:
-            errors.append(f"{context.title}: {exc}.")
-    with Session(platform.engine, expire_on_commit=False) as session:
         return _course_lti_page(
             request,
             course_id,
             user,
             session,
-            notice=" ".join(notes) or None,
-            error=" ".join(errors) or None,
+            error="This course is not linked to an LMS course yet: open a tracedojo link from the LMS first.",
+            status_code=status.HTTP_409_CONFLICT,
         )
+    notes, errors = [], []
+    for context in contexts:
+        assert context.id is not None
+        try:
+            notes.append(f"{context.title}: {sync_roster(platform.engine, PlatformHttp(), context_id=context.id)}.")
+        except RosterError as exc:
+            errors.append(f"{context.title}: {exc}.")
+    session.expire_all()  # the roster came in through sessions of its own
+    return _course_lti_page(
+        request, course_id, user, session, notice=" ".join(notes) or None, error=" ".join(errors) or None
+    )
 
 
 @router.post("/courses/{course_id}/grades/{sync_id}/retry", response_class=HTMLResponse)
