@@ -101,8 +101,10 @@ class LtiTestPlatform:
         self.members: list[dict[str, Any]] = []
         self.scores: list[dict[str, Any]] = []
         self.fail_next_scores = 0
+        self.roster_down = False
         self.token_requests: list[dict[str, Any]] = []  # each: the verified assertion's header and claims
         self.tokens: dict[str, list[str]] = {}
+        self._assertion_ids: set[str] = set()
         self.deep_link_returns: list[dict[str, Any]] = []
         # The tool's key set as given by its administrator, for a platform talking to no running tool;
         # otherwise it is fetched from the tool's JWKS URL on every check.
@@ -245,6 +247,12 @@ class LtiTestPlatform:
             return JSONResponse({"error": "invalid_client", "error_description": str(exc)}, status_code=401)
         if claims.get("iss") != self.client_id or claims.get("sub") != self.client_id:
             return JSONResponse({"error": "invalid_client"}, status_code=401)
+        with self._lock:
+            if not claims.get("jti") or claims["jti"] in self._assertion_ids:
+                return JSONResponse(
+                    {"error": "invalid_grant", "error_description": "assertion replayed"}, status_code=401
+                )
+            self._assertion_ids.add(claims["jti"])
         scopes = str(form.get("scope", "")).split()
         token = secrets.token_urlsafe(24)
         with self._lock:
@@ -263,6 +271,8 @@ class LtiTestPlatform:
             return JSONResponse({"error": "unauthorized"}, status_code=401)
         if request.path_params["context"] != self.context_id:
             return JSONResponse({"error": "no such context"}, status_code=404)
+        if self.roster_down:
+            return JSONResponse({"error": "the roster service is down"}, status_code=503)
         body = {
             "id": str(request.url),
             "context": {"id": self.context_id, "title": "Networking 201"},

@@ -229,3 +229,8 @@ def test_a_link_without_a_known_lesson_is_explained(lti: LtiSetup) -> None:
         )
         assert gone.status_code == 404
         assert "opens the lesson &#39;retired&#39;, which this tracedojo does not have" in gone.text
+
+
+def test_a_token_without_a_nonce_is_refused(lti: LtiSetup) -> None:
+    text = refusal(lti, lesson_link(person([LEARNER]), overrides={"nonce": ""}))
+    assert "the id_token carries no nonce" in text

@@ -218,6 +218,17 @@ def test_the_roster_enrols_the_lms_members_with_their_roles(lti: LtiSetup) -> No
             assert (found.role if found else None) == role, sub
             if found:
                 assert found.enrolment == Enrolment.LMS
+    # When the LMS's roster service fails, the page says so and nothing changes.
+    lti.lms.roster_down = True
+    with launched(lti, teacher) as browser:
+        page = browser.get(f"{lti.tool_url}/lti/courses/{course_id(lti)}")
+        failed = browser.post(
+            f"{lti.tool_url}/lti/courses/{course_id(lti)}/roster", data={"csrf_token": csrf_of(page.text)}
+        )
+        assert failed.status_code == 200
+        assert "Networking 201: the LMS refused the roster request (HTTP 503)." in failed.text
+        assert "failed: the LMS answered HTTP 503" in failed.text
+    lti.lms.roster_down = False
     # A learner who then launches is the account the roster made, not a second one.
     learner = LmsUser(sub="lms-roster-learner", name="Member", email="", roles=[LEARNER])
     with launched(lti, learner):

@@ -36,7 +36,9 @@ def explain_launch(reason: str, id_token: str) -> str:
             prefix + f"no platform is registered with issuer {issuer!r} and client id {client_id!r}. "
             "Register it with `tracedojo lti register` or on the LTI platforms page."
         )
-    if "Invalid Nonce" in reason or "nonce" in reason.lower():
+    if '"nonce" field is empty' in reason:
+        return prefix + "the id_token carries no nonce, so it cannot be told apart from a replayed one."
+    if "Invalid Nonce" in reason:
         return prefix + (
             "this launch was used already or its nonce was never issued here (a replayed launch). "
             "Open the link again from the LMS."
