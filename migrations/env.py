@@ -7,6 +7,7 @@ from sqlalchemy import engine_from_config, pool
 from sqlmodel import SQLModel
 
 import tracedojo.course_models
+import tracedojo.lti.models
 import tracedojo.models  # noqa: F401  (registers the tables)
 from tracedojo import stepping  # noqa: F401  (the stepper's tables)
 from tracedojo.settings import Settings

@@ -52,6 +52,9 @@ GROUPS = {
         "test_courses_feedback.py",
         "test_cli_courses.py",
         "test_similarity.py",
+        "test_lti_launch.py",
+        "test_lti_services.py",
+        "test_lti_registration.py",
     ],
     "pages-and-live": [
         "test_pages.py",
@@ -68,6 +71,7 @@ GROUPS = {
         "test_browser.py",
         "test_instructor_browser.py",
         "test_course_browser.py",
+        "test_lti_browser.py",
     ],
 }
 LEFT_OUT = {
