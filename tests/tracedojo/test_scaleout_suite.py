@@ -12,6 +12,8 @@ deployment, or is already tested on these services:
   Redis it runs inside ``test_live_fallback.py``, ``test_live_real_clients.py`` and the API tests.
 * ``test_models.py``: the result model alone, no database.
 * ``test_browser_tool.py``: ``tools/browser.py`` (which browser the tests launch), no platform.
+* ``test_review.py``: Review's FSRS schedule and deck on a SQLite file of its own (the routes over
+  them run in the API group: ``test_api_review.py``).
 * ``test_db.py``: migrations on a SQLite file it names; ``test_postgres.py`` is their PostgreSQL twin.
 * ``test_postgres.py``, ``test_scaleout_celery.py``, ``test_scaleout_grading_job.py``: these
   already run on the services, each with databases, brokers and processes of its own.
@@ -48,6 +50,9 @@ GROUPS = {
         "test_courses_feedback.py",
         "test_cli_courses.py",
         "test_similarity.py",
+        "test_api_predict.py",
+        "test_api_review.py",
+        "test_mode_stats.py",
     ],
     "pages-and-live": [
         "test_pages.py",
@@ -59,14 +64,17 @@ GROUPS = {
         "test_live_fallback.py",
         "test_live_real_clients.py",
         "test_course_pages.py",
+        "test_mode_pages.py",
     ],
     "browser": [
         "test_browser.py",
         "test_instructor_browser.py",
         "test_course_browser.py",
+        "test_modes_browser.py",
     ],
 }
 LEFT_OUT = {
+    "test_review.py",
     "test_grading_queue.py",
     "test_live.py",
     "test_live_source.py",

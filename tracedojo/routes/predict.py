@@ -154,7 +154,7 @@ async def start_run_form(
     exercise = _lesson_or_404(platform, slug)
     assert user.id is not None
     start_run(session, user_id=user.id, exercise=exercise)
-    return RedirectResponse(f"/exercises/{slug}/predict#question", status_code=status.HTTP_303_SEE_OTHER)
+    return RedirectResponse(f"/exercises/{slug}/predict", status_code=status.HTTP_303_SEE_OTHER)
 
 
 @pages.post("/exercises/{slug}/predict/runs/{run_id}", response_class=HTMLResponse)
@@ -179,4 +179,4 @@ async def answer_form(
         _answer(session, run, exercise, body)
     except HTTPException as exc:
         return _page(request, user, session, exercise, error=str(exc.detail).capitalize() + ".", status_code=400)
-    return RedirectResponse(f"/exercises/{slug}/predict#revealed", status_code=status.HTTP_303_SEE_OTHER)
+    return RedirectResponse(f"/exercises/{slug}/predict", status_code=status.HTTP_303_SEE_OTHER)

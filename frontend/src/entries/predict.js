@@ -1,6 +1,4 @@
 import "../modes/modes.css";
 
-// Predict needs no script to work (plain forms); after an answer the page reloads at #revealed,
-// and the next question's field has autofocus, so the keyboard lands where the learner goes on.
-const revealed = document.getElementById("revealed");
-if (revealed && window.location.hash === "#revealed" && !document.querySelector("[autofocus]")) revealed.focus();
+// Predict works without a script (plain forms): after each answer the page comes back with the
+// revealed row on top and autofocus on the next question's field (or on "Start a new run").
