@@ -37,7 +37,8 @@ def test_a_run_walks_the_predictable_rows_and_scores(client: TestClient, learner
     url = f"{BASE}/runs/{run['id']}/answers"
     wrong = client.post(url, json={"step": 4, "answer": "None"}, headers=headers)
     assert wrong.status_code == 201
-    assert (wrong.json()["correct"], wrong.json()["expected"], wrong.json()["run"]["next_step"]) == (False, "'Hello'", 5)
+    feedback = wrong.json()
+    assert (feedback["correct"], feedback["expected"], feedback["run"]["next_step"]) == (False, "'Hello'", 5)
     for step in (5, 6):
         assert client.post(url, json={"step": step, "answer": RIGHT[step]}, headers=headers).json()["correct"]
     done = client.get(f"{BASE}/runs/{run['id']}", headers=headers).json()

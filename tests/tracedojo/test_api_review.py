@@ -58,9 +58,7 @@ def test_the_queue_holds_started_lessons_and_ratings_move_cards(client: TestClie
         ([], "body"),
     ],
 )
-def test_bad_rating_bodies_are_refused_by_name(
-    client: TestClient, session: Session, body: object, named: str
-) -> None:
+def test_bad_rating_bodies_are_refused_by_name(client: TestClient, session: Session, body: object, named: str) -> None:
     learner = create_learner(session)
     headers = bearer(client, learner)
     _start_echo_once(client, headers)

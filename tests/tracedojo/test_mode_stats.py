@@ -40,7 +40,8 @@ def test_predict_scores_and_review_activity_reach_the_instructor(
     card = client.get("/api/review/due", headers=headers).json()["cards"][0]
     assert card["item"]["slug"] == LESSON  # predicting started the lesson
     for rating in ("again", "good"):
-        assert client.post(f"/api/review/{card['id']}/rating", json={"rating": rating}, headers=headers).status_code == 200
+        rated = client.post(f"/api/review/{card['id']}/rating", json={"rating": rating}, headers=headers)
+        assert rated.status_code == 200, rated.text
 
     after = _stats(client, staff)
     assert after["predict"]["runs"] == before["predict"]["runs"] + 1
