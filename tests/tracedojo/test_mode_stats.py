@@ -8,6 +8,7 @@ import io
 from factories import bearer, create_learner
 from fastapi.testclient import TestClient
 from sqlmodel import Session
+from test_pages import sign_in
 
 from tracedojo.models import User
 
@@ -61,6 +62,14 @@ def test_predict_scores_and_review_activity_reach_the_instructor(
     mine = records[learner.username]
     assert (mine[f"{LESSON} predict best"], mine[f"{LESSON} reviews"]) == ("0", "2")
     assert (mine["echo-once predict best"], mine["echo-once reviews"]) == ("", "0")
+
+    browser = TestClient(client.app)
+    sign_in(browser, instructor)
+    page = browser.get(f"/instructor/exercises/{LESSON}")
+    assert page.status_code == 200 and "Predict and Review" in page.text
+    finished = after["predict"]["finished"]
+    assert f"{finished} finished of {after['predict']['runs']} started" in page.text
+    assert f"{after['review']['reviews']} ratings of {after['review']['cards']} cards" in page.text
 
 
 def test_learners_see_no_mode_statistics(client: TestClient, learner: User) -> None:
