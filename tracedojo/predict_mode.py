@@ -14,6 +14,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict
 from pydantic import Field as PydanticField
 from sqlalchemy import UniqueConstraint
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from grader import Exercise
@@ -117,6 +118,15 @@ class RunNotOpen(Exception):
         return f"run {self.run_id} is finished; start a new run to predict again"
 
 
+class NothingToPredict(Exception):
+    def __init__(self, slug: str) -> None:
+        super().__init__(slug)
+        self.slug = slug
+
+    def __str__(self) -> str:
+        return f"exercise {self.slug!r} has no row that asks for a prediction"
+
+
 class StepNotInRun(ValueError):
     def __init__(self, step: int, expected: int | None, rows: list[int]) -> None:
         super().__init__(step)
@@ -125,7 +135,8 @@ class StepNotInRun(ValueError):
     def __str__(self) -> str:
         if self.step not in self.rows:
             return f"step: row {self.step} asks for no prediction; this lesson's are {', '.join(map(str, self.rows))}"
-        return f"step: row {self.step} is already answered in this run; the next row to predict is {self.expected}"
+        then = f"; the next row to predict is {self.expected}" if self.expected else ""
+        return f"step: row {self.step} is already answered in this run{then}"
 
 
 def predictable_rows(exercise: Exercise) -> list[PredictableRow]:
@@ -138,11 +149,14 @@ def predictable_rows(exercise: Exercise) -> list[PredictableRow]:
 
 
 def start_run(session: Session, *, user_id: int, exercise: Exercise) -> PredictRun:
+    rows = predictable_rows(exercise)
+    if not rows:
+        raise NothingToPredict(exercise.slug)
     run = PredictRun(
         user_id=user_id,
         exercise_slug=exercise.slug,
         exercise_version=exercise.version,
-        predictable=len(predictable_rows(exercise)),
+        predictable=len(rows),
     )
     session.add(run)
     session.commit()
@@ -175,11 +189,17 @@ def answer_in_run(session: Session, *, run: PredictRun, exercise: Exercise, step
     if step not in left:
         raise StepNotInRun(step, left[0] if left else None, rows)
     feedback = record_prediction(session, user_id=run.user_id, exercise=exercise, step=step, answer=answer)
-    session.add(PredictAnswer(run_id=run.id, step=step, answer=answer, correct=feedback.correct))
-    run.answered += 1
-    run.right += feedback.correct
-    if len(left) == 1:
-        run.finished_at = utcnow()
+    try:
+        session.add(PredictAnswer(run_id=run.id, step=step, answer=answer, correct=feedback.correct))
+        session.commit()
+    except IntegrityError:  # the same row sent twice at once: the first one counts
+        session.rollback()
+        raise StepNotInRun(step, None, rows) from None
+    # Counted from the stored answers, so that answers arriving together cannot lose one.
+    answers = _answers(session, run.id)
+    run.answered, run.right = len(answers), sum(a.correct for a in answers)
+    if not [n for n in rows if n not in {a.step for a in answers}]:
+        run.finished_at = run.finished_at or utcnow()
         run.predictable = len(rows)
     session.add(run)
     session.commit()

@@ -15,6 +15,7 @@ from enum import StrEnum
 import fsrs
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import UniqueConstraint
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from grader import Exercise
@@ -147,8 +148,11 @@ def sync_cards(session: Session, *, user_id: int, exercises: Sequence[Exercise])
         if (item.slug, item.kind, item.key) not in have
     ]
     if new:
-        session.add_all(new)
-        session.commit()
+        try:
+            session.add_all(new)
+            session.commit()
+        except IntegrityError:  # another request of the same learner made them a moment ago
+            session.rollback()
 
 
 def _items(exercises: Sequence[Exercise]) -> dict[tuple[str, str, str], ReviewItem]:

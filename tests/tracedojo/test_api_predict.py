@@ -3,13 +3,16 @@ bodies 422 with the field named, another learner's run 404."""
 
 from __future__ import annotations
 
+import pytest
 from factories import bearer, create_learner
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
+from grader import Exercise, load_exercises
 from tracedojo.models import User
 from tracedojo.predict_mode import PredictRun
 from tracedojo.stepping import StepPrediction
+from tracedojo.trace_view import prediction_for
 
 BASE = "/api/exercises/echo-once/predict"
 RIGHT = {4: "'Hello'", 5: "'Message text was: Hello'", 6: "Message text was: Hello"}
@@ -91,3 +94,23 @@ def test_another_learners_run_is_404(client: TestClient, learner: User, session:
     assert client.get(wrong_lesson, headers=bearer(client, learner)).status_code == 404
     stored = session.get(PredictRun, run["id"])
     assert stored is not None and stored.answered == 0
+
+
+@pytest.mark.parametrize("exercise", load_exercises(), ids=lambda e: e.slug)
+def test_every_lesson_has_a_run_to_play_and_the_trace_answers_score_full(
+    client: TestClient, session: Session, exercise: Exercise
+) -> None:
+    headers = bearer(client, create_learner(session))
+    base = f"/api/exercises/{exercise.slug}/predict"
+    run = client.post(f"{base}/runs", headers=headers).json()
+    assert run["predictable"] >= 3
+    while run["next_step"] is not None:
+        prediction = prediction_for(exercise, run["next_step"])
+        assert prediction is not None
+        step = run["next_step"]
+        answered = client.post(
+            f"{base}/runs/{run['id']}/answers", json={"step": step, "answer": prediction.answer}, headers=headers
+        )
+        assert answered.status_code == 201 and answered.json()["correct"], (step, answered.text)
+        run = answered.json()["run"]
+    assert (run["finished"], run["score"]) == (True, 1.0)

@@ -14,6 +14,7 @@ from tracedojo.deps import CheckedForm, CurrentUser, PageUser, PlatformDep, Sess
 from tracedojo.models import MAX_ID, User
 from tracedojo.predict_mode import (
     AnswerFeedback,
+    NothingToPredict,
     PredictAnswerCreate,
     PredictRun,
     PredictSummary,
@@ -68,7 +69,10 @@ def create_run(user: CurrentUser, session: SessionDep, platform: PlatformDep, sl
     """Start a Predict run: every row that asks for a prediction, once each."""
     exercise = exercise_or_404(platform, slug)
     assert user.id is not None
-    return public_run(session, start_run(session, user_id=user.id, exercise=exercise), exercise)
+    try:
+        return public_run(session, start_run(session, user_id=user.id, exercise=exercise), exercise)
+    except NothingToPredict as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
 
 
 @api.get("/{slug}/predict/runs/{run_id}", response_model=RunPublic)
@@ -153,7 +157,10 @@ async def start_run_form(
 ) -> Response:
     exercise = _lesson_or_404(platform, slug)
     assert user.id is not None
-    start_run(session, user_id=user.id, exercise=exercise)
+    try:
+        start_run(session, user_id=user.id, exercise=exercise)
+    except NothingToPredict as exc:
+        return _page(request, user, session, exercise, error=str(exc).capitalize() + ".", status_code=409)
     return RedirectResponse(f"/exercises/{slug}/predict", status_code=status.HTTP_303_SEE_OTHER)
 
 
