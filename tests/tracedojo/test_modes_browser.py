@@ -8,13 +8,14 @@ from typing import Any
 
 import playwright.sync_api as playwright_sync
 import pytest
+from axe import FAILING_IMPACTS, RUN_ONLY, run_axe
 from factories import PASSWORD, create_learner
 from sqlmodel import Session
 from test_accessibility_browser import PHONE, Audit, _tab_until
 from test_browser import TIMEOUT_MS, base_url, chromium, settings, shoot  # noqa: F401  (the fixtures, reused)
 
 from tracedojo.db import make_engine
-from tracedojo.models import User
+from tracedojo.models import Role, User
 from tracedojo.settings import Settings
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -22,12 +23,23 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 expect = playwright_sync.expect
 
 
-def _learner(settings: Settings) -> User:
+def _learner(settings: Settings, role: Role = Role.LEARNER) -> User:
     engine = make_engine(settings.database_url)
     with Session(engine, expire_on_commit=False) as session:
-        user = create_learner(session)
+        user = create_learner(session, role=role)
     engine.dispose()
     return user
+
+
+def _sign_in_by_keyboard(page: Any, base_url: str, user: User) -> None:
+    page.goto(base_url + "/login")
+    _tab_until(page, "el.id === 'username'")
+    page.keyboard.type(user.username)
+    page.keyboard.press("Tab")
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("link", name="Log out")).to_have_count(0)  # a form button, not a link
+    expect(page.get_by_role("button", name="Log out")).to_be_visible()
 
 
 def _choose(page: Any, value: str) -> None:
@@ -49,12 +61,7 @@ def test_predict_and_review_by_keyboard_at_390_px(chromium: Any, base_url: str, 
     page.on("pageerror", lambda error: problems.append(str(error)))
     audit = Audit(page, "phone")
 
-    page.goto(base_url + "/login")
-    _tab_until(page, "el.id === 'username'")
-    page.keyboard.type(learner.username)
-    page.keyboard.press("Tab")
-    page.keyboard.type(PASSWORD)
-    page.keyboard.press("Enter")
+    _sign_in_by_keyboard(page, base_url, learner)
     expect(page.get_by_role("heading", name="Your curriculum")).to_be_visible()
 
     # Predict: start a run, answer row 4 right, row 5 wrong, row 6 (typed) right.
@@ -103,3 +110,26 @@ def test_predict_and_review_by_keyboard_at_390_px(chromium: Any, base_url: str, 
     context.close()
     assert not problems, f"the browser reported errors: {problems}"
     audit.verify()
+
+
+def test_the_lesson_statistics_show_predict_and_review_accessibly(
+    chromium: Any, base_url: str, settings: Settings
+) -> None:
+    context = chromium.new_context(viewport=PHONE)
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    _sign_in_by_keyboard(page, base_url, _learner(settings, Role.INSTRUCTOR))
+    page.goto(base_url + "/instructor/exercises/echo-once")
+    section = page.locator("#modes-predict-review")
+    expect(section).to_contain_text("Predict runs")
+    run_axe(page)  # loads axe; then only this section is judged (the rest of the page is not this change's)
+    found = page.evaluate(
+        "tags => axe.run('#modes-predict-review', {runOnly: {type: 'tag', values: tags}}).then(r => r.violations)",
+        RUN_ONLY,
+    )
+    serious = [v["id"] for v in found if v["impact"] in FAILING_IMPACTS]
+    assert not serious, serious
+    expect(section).to_be_visible()
+    right = page.evaluate("document.querySelector('#modes-predict-review').getBoundingClientRect().right")
+    assert right <= PHONE["width"], f"the section is {right} px wide at a 390 px viewport"
+    context.close()
