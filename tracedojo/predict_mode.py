@@ -102,11 +102,25 @@ class PredictSummary(BaseModel):
 
 
 class PredictProgress(BaseModel):
-    """A learner's progress in the mode, for the lesson's mode hub."""
+    """A learner's progress in the mode, for the lesson's mode hub (``state`` in its words:
+    not_started, started, done)."""
 
     runs: int = 0
     finished: int = 0
     best_score: float | None = None  # 0..1, of finished runs
+
+    @property
+    def state(self) -> str:
+        return "done" if self.finished else "started" if self.runs else "not_started"
+
+    @property
+    def summary(self) -> str:
+        if not self.runs:
+            return "Not tried yet"
+        if self.best_score is None:
+            return "A run under way, none finished yet"
+        runs = f"{self.finished} run{'' if self.finished == 1 else 's'}"
+        return f"Best run {round(self.best_score * 100)}% of the rows right ({runs})"
 
 
 class RunNotOpen(Exception):
@@ -263,16 +277,22 @@ def summary(session: Session, *, user_id: int, exercise: Exercise) -> PredictSum
     )
 
 
-def predict_progress(session: Session, *, user_id: int, slugs: Iterable[str]) -> dict[str, PredictProgress]:
-    """Per lesson: runs started, runs finished, best score (one query for every lesson)."""
-    result = {slug: PredictProgress() for slug in slugs}
-    for run in session.exec(select(PredictRun).where(PredictRun.user_id == user_id)).all():
-        entry = result.get(run.exercise_slug)
-        if entry is None:
-            continue
-        entry.runs += 1
+def progress_of_runs(runs: Iterable[PredictRun]) -> PredictProgress:
+    """Progress in one lesson from its runs: runs started, finished, best score."""
+    progress = PredictProgress()
+    for run in runs:
+        progress.runs += 1
         score = score_of(run)
         if score is not None:
-            entry.finished += 1
-            entry.best_score = score if entry.best_score is None else max(entry.best_score, score)
-    return result
+            progress.finished += 1
+            progress.best_score = score if progress.best_score is None else max(progress.best_score, score)
+    return progress
+
+
+def predict_progress(session: Session, *, user_id: int, slugs: Iterable[str]) -> dict[str, PredictProgress]:
+    """Per lesson: runs started, runs finished, best score (one query for every lesson)."""
+    by_lesson: dict[str, list[PredictRun]] = {slug: [] for slug in slugs}
+    for run in session.exec(select(PredictRun).where(PredictRun.user_id == user_id)).all():
+        if run.exercise_slug in by_lesson:
+            by_lesson[run.exercise_slug].append(run)
+    return {slug: progress_of_runs(runs) for slug, runs in by_lesson.items()}

@@ -8,7 +8,7 @@ items, so a lesson the learner starts, or a quiz item they solve, joins the deck
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime, time, timedelta
 from enum import StrEnum
 
@@ -103,12 +103,29 @@ class RatingResult(BaseModel):
 
 
 class ReviewProgress(BaseModel):
-    """A learner's progress in Review for one lesson, for the lesson's mode hub."""
+    """A learner's progress in Review for one lesson, for the lesson's mode hub (``state`` in its
+    words: not_started, started, done = every card reviewed and none due today)."""
 
     cards: int = 0
     reviewed: int = 0  # cards rated at least once
     due_today: int = 0
     reviews: int = 0
+
+    @property
+    def state(self) -> str:
+        if not self.reviews:
+            return "not_started"
+        return "done" if self.reviewed == self.cards and not self.due_today else "started"
+
+    @property
+    def summary(self) -> str:
+        if not self.cards:
+            return "No cards yet: they come with the lesson's first answer"
+        return f"{self.reviewed} of {self.cards} cards reviewed, {self.due_today} due today"
+
+    @property
+    def score(self) -> float | None:
+        return self.reviewed / self.cards if self.cards else None
 
 
 def end_of_day(now: datetime) -> datetime:
@@ -160,18 +177,23 @@ def _items(exercises: Sequence[Exercise]) -> dict[tuple[str, str, str], ReviewIt
 
 
 def due_queue(
-    session: Session, *, user_id: int, exercises: Sequence[Exercise], now: datetime | None = None
+    session: Session,
+    *,
+    user_id: int,
+    exercises: Sequence[Exercise],
+    now: datetime | None = None,
+    lesson: str | None = None,
 ) -> DueQueue:
-    """The learner's cards due today, earliest first; cards of items a lesson no longer has are left out."""
+    """The learner's cards due today (of one lesson, or of all), earliest first; cards of items a
+    lesson no longer has are left out."""
     now = now or utcnow()
     sync_cards(session, user_id=user_id, exercises=exercises)
-    items = _items(exercises)
+    items = _items([e for e in exercises if lesson is None or e.slug == lesson])
+    query = select(ReviewCard).where(ReviewCard.user_id == user_id, ReviewCard.due < end_of_day(now))
+    if lesson is not None:
+        query = query.where(ReviewCard.exercise_slug == lesson)
     cards = []
-    for card in session.exec(
-        select(ReviewCard)
-        .where(ReviewCard.user_id == user_id, ReviewCard.due < end_of_day(now))
-        .order_by(col(ReviewCard.due), col(ReviewCard.id))
-    ).all():
+    for card in session.exec(query.order_by(col(ReviewCard.due), col(ReviewCard.id))).all():
         item = items.get((card.exercise_slug, card.kind, card.item_key))
         if item is not None:
             cards.append(public_card(card, item))
@@ -244,18 +266,25 @@ def review_progress(
     session: Session, *, user_id: int, exercises: Sequence[Exercise], now: datetime | None = None
 ) -> dict[str, ReviewProgress]:
     """Per lesson: the learner's cards, how many were reviewed, due today, ratings given."""
-    now = now or utcnow()
-    result = {e.slug: ReviewProgress() for e in exercises}
-    items = _items(exercises)
+    by_lesson: dict[str, list[ReviewCard]] = {e.slug: [] for e in exercises}
     for card in session.exec(select(ReviewCard).where(ReviewCard.user_id == user_id)).all():
-        entry = result.get(card.exercise_slug)
-        if entry is None or (card.exercise_slug, card.kind, card.item_key) not in items:
+        if card.exercise_slug in by_lesson:
+            by_lesson[card.exercise_slug].append(card)
+    return {e.slug: progress_of_cards(by_lesson[e.slug], exercise=e, now=now or utcnow()) for e in exercises}
+
+
+def progress_of_cards(cards: Iterable[ReviewCard], *, exercise: Exercise, now: datetime) -> ReviewProgress:
+    """Progress in one lesson from the learner's cards of it (cards of items it no longer has left out)."""
+    items = {(i.kind, i.key) for i in lesson_items(exercise)}
+    progress = ReviewProgress()
+    for card in cards:
+        if card.exercise_slug != exercise.slug or (card.kind, card.item_key) not in items:
             continue
-        entry.cards += 1
-        entry.reviewed += card.reps > 0
-        entry.due_today += card.due < end_of_day(now)
-        entry.reviews += card.reps
-    return result
+        progress.cards += 1
+        progress.reviewed += card.reps > 0
+        progress.due_today += card.due < end_of_day(now)
+        progress.reviews += card.reps
+    return progress
 
 
 def interval_words(seconds: float) -> str:

@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 
 from grader import Exercise, load_exercises
 from tracedojo.models import User
-from tracedojo.predict_mode import PredictRun
+from tracedojo.predict_mode import PredictRun, predict_progress
 from tracedojo.stepping import StepPrediction
 from tracedojo.trace_view import prediction_for
 
@@ -56,6 +56,13 @@ def test_a_run_walks_the_predictable_rows_and_scores(client: TestClient, learner
     # Judged by the stepper: every answer is one of its predictions too.
     stored = session.exec(select(StepPrediction).where(StepPrediction.user_id == learner.id)).all()
     assert len(stored) == 6
+    assert learner.id is not None
+    progress = predict_progress(session, user_id=learner.id, slugs=["echo-once", "echo-loop"])
+    assert (progress["echo-once"].state, progress["echo-once"].summary) == (
+        "done",
+        "Best run 100% of the rows right (2 runs)",
+    )
+    assert (progress["echo-loop"].state, progress["echo-loop"].summary) == ("not_started", "Not tried yet")
 
 
 def test_bad_answers_are_refused_by_name(client: TestClient, learner: User) -> None:

@@ -88,3 +88,18 @@ def test_another_learners_card_is_404(client: TestClient, session: Session) -> N
     assert client.get("/api/review/due", headers=other).json()["due_today"] == 0
     stored = session.get(ReviewCard, card["id"])
     assert stored is not None and stored.reps == 0  # untouched
+
+
+def test_the_queue_of_one_lesson(client: TestClient, session: Session) -> None:
+    headers = bearer(client, create_learner(session))
+    _start_echo_once(client, headers)
+    assert client.post("/api/exercises/echo-loop/predict/runs", headers=headers).status_code == 201
+    everything = client.get("/api/review/due", headers=headers).json()
+    assert {c["item"]["slug"] for c in everything["cards"]} == {"echo-once", "echo-loop"}
+    echo_loop = client.get("/api/review/due?lesson=echo-loop", headers=headers).json()
+    assert {c["item"]["slug"] for c in echo_loop["cards"]} == {"echo-loop"}
+    assert echo_loop["due_today"] == 4 and everything["due_today"] == 8
+    unknown = client.get("/api/review/due?lesson=no-such", headers=headers)
+    assert unknown.status_code == 404 and "no-such" in unknown.json()["detail"]
+    malformed = client.get("/api/review/due?lesson=../etc", headers=headers)
+    assert malformed.status_code == 422 and "lesson" in malformed.json()["message"]

@@ -79,3 +79,13 @@ def test_review_page_home_queue_and_rating_form(anonymous: TestClient, session: 
     assert stolen.status_code == 404
     peek = other.get(f"/review?card={card_id}&answer=1")
     assert peek.status_code == 200 and "Nothing due today" in peek.text  # not shown another's card
+
+
+def test_a_lessons_review_mode_is_the_review_page_of_its_cards(anonymous: TestClient, session: Session) -> None:
+    sign_in(anonymous, create_learner(session))
+    hop = anonymous.get("/exercises/echo-once/review", follow_redirects=False)
+    assert hop.status_code == 303 and hop.headers["location"] == "/review?lesson=echo-once"
+    page = anonymous.get("/review?lesson=echo-once")
+    assert page.status_code == 200 and 'href="/review">review every lesson</a>' in page.text
+    assert anonymous.get("/exercises/no-such/review").status_code == 404
+    assert anonymous.get("/review?lesson=no-such").status_code == 404

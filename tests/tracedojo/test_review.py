@@ -131,6 +131,9 @@ def test_rating_stores_a_log_and_moves_the_card_out_of_todays_queue(db: Session,
     progress = review_progress(db, user_id=learner.id, exercises=EXERCISES, now=NOON)["echo-once"]
     assert (progress.cards, progress.reviewed, progress.reviews) == (queue.due_today, 2, 2)
     assert progress.due_today == queue.due_today - 1
+    assert (progress.state, progress.summary) == ("started", "2 of 4 cards reviewed, 3 due today")
+    untouched = review_progress(db, user_id=learner.id, exercises=EXERCISES, now=NOON)["echo-loop"]
+    assert (untouched.cards, untouched.state, untouched.score) == (0, "not_started", None)
     # Syncing again makes no duplicate cards.
     assert due_queue(db, user_id=learner.id, exercises=EXERCISES, now=NOON).due_today == queue.due_today - 1
 

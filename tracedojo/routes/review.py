@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlmodel import Session
 
-from tracedojo.deps import CheckedForm, CurrentUser, PageUser, PlatformDep, SessionDep
+from tracedojo.deps import CheckedForm, CurrentUser, PageUser, PlatformDep, SessionDep, Slug, exercise_or_404
 from tracedojo.models import MAX_ID, User, utcnow
 from tracedojo.platform_state import Platform
 from tracedojo.review import (
@@ -31,6 +31,9 @@ from tracedojo.views import render
 api = APIRouter(prefix="/api/review", tags=["review"])
 pages = APIRouter(include_in_schema=False)
 
+Lesson = Annotated[
+    str | None, Query(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=64, description="only this lesson's cards")
+]
 CardId = Annotated[int, Path(ge=1, le=MAX_ID, description="a review card's id")]
 RATING_KEYS = {"1": RatingName.AGAIN, "2": RatingName.HARD, "3": RatingName.GOOD, "4": RatingName.EASY}
 
@@ -52,11 +55,18 @@ def _rate(session: Session, platform: Platform, card: ReviewCard, rating: Rating
     return rate(session, card=card, rating=rating, exercises=exercises)
 
 
+def _lesson(platform: Platform, lesson: str | None) -> str | None:
+    if lesson is not None:
+        exercise_or_404(platform, lesson, missing=f"There is no lesson {lesson!r} to review.")
+    return lesson
+
+
 @api.get("/due", response_model=DueQueue)
-def get_due(user: CurrentUser, session: SessionDep, platform: PlatformDep) -> DueQueue:
+def get_due(user: CurrentUser, session: SessionDep, platform: PlatformDep, lesson: Lesson = None) -> DueQueue:
     """Your cards due today (UTC), earliest first: key moments and solved quiz items of lessons you started."""
     assert user.id is not None
-    return due_queue(session, user_id=user.id, exercises=platform.catalog.exercises)
+    exercises = platform.catalog.exercises
+    return due_queue(session, user_id=user.id, exercises=exercises, lesson=_lesson(platform, lesson))
 
 
 @api.post("/{card_id}/rating", response_model=RatingResult)
@@ -79,10 +89,11 @@ def review_page(
     card: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     answer: bool = False,
     last: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    lesson: Lesson = None,
 ) -> Response:
     assert user.id is not None
     exercises = platform.catalog.exercises
-    queue = due_queue(session, user_id=user.id, exercises=exercises)
+    queue = due_queue(session, user_id=user.id, exercises=exercises, lesson=_lesson(platform, lesson))
     shown = queue.cards[0] if queue.cards else None
     if card is not None:  # the card whose answer was asked for, while it is the learner's
         chosen = own_card(session, user_id=user.id, card_id=card)
@@ -102,6 +113,8 @@ def review_page(
             "rated_in": interval_words((rated.due - utcnow()).total_seconds()) if rated else None,
             "ratings": list(RATING_KEYS.items()),
             "intervals": next_intervals(row) if row else {},
+            "lesson": platform.catalog.get(lesson) if lesson else None,
+            "lesson_query": f"&lesson={lesson}" if lesson else "",
         },
         user=user,
     )
@@ -109,7 +122,13 @@ def review_page(
 
 @pages.post("/review/{card_id}", response_class=HTMLResponse)
 async def rate_form(
-    card_id: CardId, request: Request, user: PageUser, form: CheckedForm, session: SessionDep, platform: PlatformDep
+    card_id: CardId,
+    request: Request,
+    user: PageUser,
+    form: CheckedForm,
+    session: SessionDep,
+    platform: PlatformDep,
+    lesson: Lesson = None,
 ) -> Response:
     card = _card_or_404(session, user, card_id)
     try:
@@ -119,4 +138,14 @@ async def rate_form(
             status.HTTP_400_BAD_REQUEST, "Rate the card with one of the buttons: Again, Hard, Good or Easy."
         ) from None
     _rate(session, platform, card, body.rating)
-    return RedirectResponse(f"/review?last={card_id}", status_code=status.HTTP_303_SEE_OTHER)
+    back = f"&lesson={_lesson(platform, lesson)}" if lesson else ""
+    return RedirectResponse(f"/review?last={card_id}{back}", status_code=status.HTTP_303_SEE_OTHER)
+
+
+@pages.get("/exercises/{slug}/review")
+def lesson_review(platform: PlatformDep, slug: str = Slug) -> RedirectResponse:
+    """A lesson's Review mode: the review page, this lesson's cards only."""
+    exercise = exercise_or_404(
+        platform, slug, missing=f"There is no lesson {slug[:64]!r}; the curriculum lists them all."
+    )
+    return RedirectResponse(f"/review?lesson={exercise.slug}", status_code=status.HTTP_303_SEE_OTHER)
