@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, field_validator
 from pydantic import Field as PydanticField
 from sqlalchemy import UniqueConstraint
 from sqlalchemy.exc import IntegrityError
@@ -58,6 +58,14 @@ class PredictAnswerCreate(BaseModel):
 
     step: int = PydanticField(ge=1, le=1000, description="the execution-table row predicted")
     answer: str = PydanticField(min_length=1, max_length=MAX_ANSWER, description="the chosen or typed value")
+
+    @field_validator("answer")
+    @classmethod
+    def _printable(cls, value: str) -> str:
+        # PostgreSQL text cannot hold NUL; no value a lesson shows has one.
+        if "\x00" in value:
+            raise ValueError("contains a NUL character, which no value in a trace has")
+        return value
 
 
 class PredictableRow(BaseModel):

@@ -73,6 +73,8 @@ def test_bad_answers_are_refused_by_name(client: TestClient, learner: User) -> N
     assert missing.status_code == 422 and "answer" in missing.json()["message"]
     extra = client.post(url, json={"step": 4, "answer": "x", "correct": True}, headers=headers)
     assert extra.status_code == 422 and "correct" in extra.json()["message"]
+    nul = client.post(url, json={"step": 4, "answer": "Hel\x00lo"}, headers=headers)
+    assert nul.status_code == 422 and "answer" in nul.json()["message"] and "NUL" in nul.json()["message"]
     not_json = client.post(url, content=b"{", headers={**headers, "Content-Type": "application/json"})
     assert not_json.status_code == 422
     no_prediction = client.post(url, json={"step": 2, "answer": "x"}, headers=headers)

@@ -28,6 +28,8 @@ def test_predict_by_forms_reveals_each_row_and_scores_the_run(anonymous: TestCli
     action = f"/exercises/echo-once/predict/runs/{_run_id(started.text)}"
     empty = anonymous.post(action, data={"csrf_token": csrf_of(started), "step": "4", "answer": ""})
     assert empty.status_code == 400 and "Choose or type your prediction first." in empty.text
+    too_long = anonymous.post(action, data={"csrf_token": csrf_of(started), "step": "4", "answer": "x" * 201})
+    assert too_long.status_code == 400 and "Your prediction is longer than 200 characters" in too_long.text
     for step, answer in ((4, "'Hello'"), (5, "nope"), (6, "Message text was: Hello")):
         page = anonymous.post(
             action, data={"csrf_token": csrf_of(page), "step": str(step), "answer": answer}, follow_redirects=True

@@ -30,6 +30,7 @@ from tracedojo.predict_mode import (
     start_run,
     summary,
 )
+from tracedojo.stepping import MAX_ANSWER
 from tracedojo.trace_view import code_lines, prediction_for
 from tracedojo.views import render
 
@@ -179,8 +180,18 @@ async def answer_form(
     try:
         body = PredictAnswerCreate.model_validate({"step": form.get("step", ""), "answer": form.get("answer", "")})
     except ValidationError as exc:
-        field = str(exc.errors()[0]["loc"][0]) if exc.errors()[0]["loc"] else "answer"
-        message = "Choose or type your prediction first." if field == "answer" else "That row is not part of this run."
+        problem = exc.errors()[0]
+        field = str(problem["loc"][0]) if problem["loc"] else "answer"
+        if field != "answer":
+            message = "That row is not part of this run."
+        elif not form.get("answer", "").strip():
+            message = "Choose or type your prediction first."
+        else:
+            message = (
+                f"Your prediction is longer than {MAX_ANSWER} characters; no value in this trace is."
+                if problem["type"] == "string_too_long"
+                else f"Your prediction {str(problem['msg']).removeprefix('Value error, ')}."
+            )
         return _page(request, user, session, exercise, error=message, status_code=status.HTTP_400_BAD_REQUEST)
     try:
         _answer(session, run, exercise, body)
