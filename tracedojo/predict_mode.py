@@ -22,6 +22,8 @@ from tracedojo.models import utcnow
 from tracedojo.stepping import MAX_ANSWER, record_prediction
 from tracedojo.trace_view import PredictionPublic, prediction_for
 
+RUNS_LISTED = 50  # by the API's summary; the best score is of every run
+
 
 class PredictRun(SQLModel, table=True):
     """One walk through a lesson's predictable rows."""
@@ -106,7 +108,7 @@ class PredictSummary(BaseModel):
     slug: str
     rows: list[PredictableRow]
     best_score: float | None
-    runs: list[RunPublic]  # newest first
+    runs: list[RunPublic]  # newest first, at most RUNS_LISTED
 
 
 class PredictProgress(BaseModel):
@@ -281,7 +283,7 @@ def summary(session: Session, *, user_id: int, exercise: Exercise) -> PredictSum
         slug=exercise.slug,
         rows=predictable_rows(exercise),
         best_score=max(scores, default=None),
-        runs=[public_run(session, r, exercise) for r in runs],
+        runs=[public_run(session, r, exercise) for r in runs[:RUNS_LISTED]],
     )
 
 
