@@ -64,8 +64,12 @@ def test_predict_and_review_by_keyboard_at_390_px(chromium: Any, base_url: str, 
     _sign_in_by_keyboard(page, base_url, learner)
     expect(page.get_by_role("heading", name="Your curriculum")).to_be_visible()
 
-    # Predict: start a run, answer row 4 right, row 5 wrong, row 6 (typed) right.
-    page.goto(base_url + "/exercises/echo-once/predict")
+    # Predict, reached from the lesson page: start a run, answer row 4 right, row 5 wrong, row 6 (typed) right.
+    page.goto(base_url + "/exercises/echo-once")
+    audit.check("lesson-mode-links")
+    _tab_until(page, "el.textContent.trim() === 'Predict mode'")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Predict", exact=True)).to_be_visible()
     audit.check("predict-start")
     _tab_until(page, "el.textContent.trim() === 'Start predicting'")
     page.keyboard.press("Enter")
