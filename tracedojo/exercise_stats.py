@@ -10,8 +10,13 @@ from sqlmodel import Session, col, select
 
 from grader import Exercise
 from grader.results import StepResult
-from tracedojo.mode_stats import PredictLessonStats, ReviewLessonStats, predict_lesson_stats, review_lesson_stats
 from tracedojo.models import QuizAnswer, Role, Submission, SubmissionStatus, User, first_failure, parse_steps
+from tracedojo.predict_review_stats import (
+    PredictLessonStats,
+    ReviewLessonStats,
+    predict_lesson_stats,
+    review_lesson_stats,
+)
 
 _NOT_PASSED = ("failed", "timeout", "error")
 WRONG_REPLIES_SHOWN = 3

@@ -14,8 +14,8 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from grader import Exercise
-from tracedojo.mode_stats import learner_mode_cells
 from tracedojo.models import QuizAnswer, Role, Submission, SubmissionStatus, User
+from tracedojo.predict_review_stats import predict_review_cells
 
 
 class GradeCell(BaseModel):
@@ -114,7 +114,7 @@ def gradebook(session: Session, *, exercises: list[Exercise]) -> list[GradebookR
         if score is not None and (cell.best_code_score is None or score > cell.best_code_score):
             cell.best_code_score = score
         cell.passed = cell.passed or status == SubmissionStatus.PASSED
-    for (user_id, slug), modes in learner_mode_cells(session).items():
+    for (user_id, slug), modes in predict_review_cells(session).items():
         cell = cells.get(user_id, {}).get(slug)
         if cell is not None:
             cell.predict_best, cell.reviews = modes.predict_best, modes.reviews

@@ -52,7 +52,7 @@ GROUPS = {
         "test_similarity.py",
         "test_api_predict.py",
         "test_api_review.py",
-        "test_mode_stats.py",
+        "test_predict_review_stats.py",
     ],
     "pages-and-live": [
         "test_pages.py",
@@ -64,13 +64,13 @@ GROUPS = {
         "test_live_fallback.py",
         "test_live_real_clients.py",
         "test_course_pages.py",
-        "test_mode_pages.py",
+        "test_predict_review_pages.py",
     ],
     "browser": [
         "test_browser.py",
         "test_instructor_browser.py",
         "test_course_browser.py",
-        "test_modes_browser.py",
+        "test_predict_review_browser.py",
     ],
 }
 LEFT_OUT = {

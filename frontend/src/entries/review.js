@@ -1,4 +1,4 @@
-import "../modes/modes.css";
+import "../modes/predict_review.css";
 
 // Review's keys: Space or S shows the answer; 1 Again, 2 Hard, 3 Good, 4 Easy rate the card. The
 // page works without them (a link and four buttons); keys never act while typing in a field.

@@ -79,14 +79,14 @@ def review_lesson_stats(session: Session, *, slug: str) -> ReviewLessonStats:
     )
 
 
-class LearnerModeCells(BaseModel):
+class PredictReviewCell(BaseModel):
     predict_best: float | None = None  # best finished Predict run, 0..1
     reviews: int = 0  # Review ratings given
 
 
-def learner_mode_cells(session: Session) -> dict[tuple[int, str], LearnerModeCells]:
+def predict_review_cells(session: Session) -> dict[tuple[int, str], PredictReviewCell]:
     """Per (learner, lesson): best Predict score and Review ratings; two queries for the whole class."""
-    cells: dict[tuple[int, str], LearnerModeCells] = defaultdict(LearnerModeCells)
+    cells: dict[tuple[int, str], PredictReviewCell] = defaultdict(PredictReviewCell)
     for run in session.exec(select(PredictRun).where(col(PredictRun.finished_at).is_not(None))).all():
         score = score_of(run)
         cell = cells[(run.user_id, run.exercise_slug)]

@@ -11,7 +11,7 @@ from test_pages import csrf_of, sign_in
 from tracedojo.models import User
 
 
-def test_mode_pages_send_strangers_to_sign_in(anonymous: TestClient) -> None:
+def test_predict_and_review_pages_send_strangers_to_sign_in(anonymous: TestClient) -> None:
     for path in ("/review", "/exercises/echo-once/predict"):
         response = anonymous.get(path, follow_redirects=False)
         assert response.status_code == 303 and response.headers["location"].startswith("/login?next=")
