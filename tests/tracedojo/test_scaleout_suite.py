@@ -15,6 +15,8 @@ deployment, or is already tested on these services:
 * ``test_review.py``: Review's FSRS schedule and deck on a SQLite file of its own (the routes over
   them run in the API group: ``test_api_review.py``).
 * ``test_db.py``: migrations on a SQLite file it names; ``test_postgres.py`` is their PostgreSQL twin.
+* ``test_event_relay.py``: the Redis relay alone, on the real Redis; nothing in it depends on the
+  database or queue.
 * ``test_postgres.py``, ``test_scaleout_celery.py``, ``test_scaleout_grading_job.py``: these
   already run on the services, each with databases, brokers and processes of its own.
 * ``test_accessibility_browser.py``: axe, page widths and keyboard use check the pages' markup,
@@ -93,6 +95,7 @@ LEFT_OUT = {
     "test_accessibility_browser.py",
     "test_step_wording.py",
     "test_trace_view.py",
+    "test_event_relay.py",
 }
 
 
