@@ -149,6 +149,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         learner,
         lti,
         pages,
+        predict,
+        review,
         similarity,
         stepper,
     )
@@ -164,6 +166,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(courses.router)
     app.include_router(course_pages.router)
     app.include_router(lti.router)
+    app.include_router(predict.api)
+    app.include_router(predict.pages)
+    app.include_router(review.api)
+    app.include_router(review.pages)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     app.add_exception_handler(SignInFirst, views.sign_in_first)

@@ -12,6 +12,8 @@ deployment, or is already tested on these services:
   Redis it runs inside ``test_live_fallback.py``, ``test_live_real_clients.py`` and the API tests.
 * ``test_models.py``: the result model alone, no database.
 * ``test_browser_tool.py``: ``tools/browser.py`` (which browser the tests launch), no platform.
+* ``test_review.py``: Review's FSRS schedule and deck on a SQLite file of its own (the routes over
+  them run in the API group: ``test_api_review.py``).
 * ``test_db.py``: migrations on a SQLite file it names; ``test_postgres.py`` is their PostgreSQL twin.
 * ``test_browser_latency.py``: a figure (click to first row and to verdict) reported for one learner
   on an idle embedded server; the browser flow itself is rerun in ``test_browser.py``.
@@ -55,6 +57,9 @@ GROUPS = {
         "test_lti_launch.py",
         "test_lti_services.py",
         "test_lti_registration.py",
+        "test_api_predict.py",
+        "test_api_review.py",
+        "test_predict_review_stats.py",
     ],
     "pages-and-live": [
         "test_pages.py",
@@ -66,15 +71,18 @@ GROUPS = {
         "test_live_fallback.py",
         "test_live_real_clients.py",
         "test_course_pages.py",
+        "test_predict_review_pages.py",
     ],
     "browser": [
         "test_browser.py",
         "test_instructor_browser.py",
         "test_course_browser.py",
         "test_lti_browser.py",
+        "test_predict_review_browser.py",
     ],
 }
 LEFT_OUT = {
+    "test_review.py",
     "test_grading_queue.py",
     "test_live.py",
     "test_live_source.py",

@@ -29,6 +29,7 @@ from tracedojo.lessons import LessonPublic, lesson_of
 from tracedojo.models import USERNAME_RULE, SubmissionCreate, SubmissionPublic, SubmissionStatus, User, UserCreate
 from tracedojo.platform_state import Platform
 from tracedojo.progress import progress_of
+from tracedojo.review import due_today_count
 from tracedojo.security import csrf_token
 from tracedojo.step_wording import lines_named
 from tracedojo.submissions import CodeTooLarge, history, latest_code, submit, visible_submission
@@ -72,6 +73,7 @@ def home(request: Request, user: OptionalUser, session: SessionDep, platform: Pl
             "progress": progress,
             "done": done,
             "score_policy": quiz.SCORE_POLICY,
+            "review_due": due_today_count(session, user_id=user.id, exercises=exercises) if user and user.id else 0,
             **home_notices(session, user),
         },
         user=user,
