@@ -141,6 +141,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         instructor,
         instructor_api,
         learner,
+        modes,
         pages,
         similarity,
         stepper,
@@ -156,6 +157,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(similarity.pages)
     app.include_router(courses.router)
     app.include_router(course_pages.router)
+    app.include_router(modes.api)
+    app.include_router(modes.pages)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     app.add_exception_handler(SignInFirst, views.sign_in_first)

@@ -14,6 +14,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from grader import Exercise
+from tracedojo.mode_attempts import mode_submission_ids
 from tracedojo.models import QuizAnswer, Role, Submission, SubmissionStatus, User
 
 
@@ -98,7 +99,9 @@ def gradebook(session: Session, *, exercises: list[Exercise]) -> list[GradebookR
                 col(Submission.status),
                 col(Submission.score),
                 col(Submission.created_at),
-            ).order_by(col(Submission.id))
+            )
+            .where(col(Submission.id).not_in(mode_submission_ids()))
+            .order_by(col(Submission.id))
         )
         .all()
     )
