@@ -7,9 +7,9 @@ from sqlalchemy import engine_from_config, pool
 from sqlmodel import SQLModel
 
 import tracedojo.course_models
+import tracedojo.mode_attempts
 import tracedojo.models  # noqa: F401  (registers the tables)
 from tracedojo import stepping  # noqa: F401  (the stepper's tables)
-from tracedojo import mode_attempts  # noqa: F401  (the modes' attempts)
 from tracedojo.settings import Settings
 
 config = context.config

@@ -22,6 +22,8 @@ deployment, or is already tested on these services:
   ``test_frontend_build.py``, ``test_step_wording.py``, ``test_trace_view.py``: no platform runs
   in them (grading CLI, catalog, hashing, settings, the front-end bundle, result wording, the lanes
   derived from an exercise), so there is no database or queue to change.
+* ``test_modes_browser.py``: the mode pages' keyboard play, axe and 390 px checks test their markup, CSS
+  and scripts, the same whatever serves them; their API and grading are rerun in ``test_api_modes.py``.
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ GROUPS = {
         "test_courses_feedback.py",
         "test_cli_courses.py",
         "test_similarity.py",
+        "test_api_modes.py",
     ],
     "pages-and-live": [
         "test_pages.py",
@@ -59,6 +62,7 @@ GROUPS = {
         "test_live_fallback.py",
         "test_live_real_clients.py",
         "test_course_pages.py",
+        "test_modes_pages.py",
     ],
     "browser": [
         "test_browser.py",
@@ -85,6 +89,7 @@ LEFT_OUT = {
     "test_accessibility_browser.py",
     "test_step_wording.py",
     "test_trace_view.py",
+    "test_modes_browser.py",
 }
 
 

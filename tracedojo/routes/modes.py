@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path, Request, status
 from fastapi.responses import HTMLResponse, Response
+from pydantic import BaseModel
 from sqlmodel import Session, select
 
 from grader import Exercise
@@ -223,7 +224,7 @@ def _mode_page(
     *,
     mode: str,
     template: str,
-    puzzle: Any,
+    puzzle: BaseModel,
 ) -> HTMLResponse:
     assert user.id is not None
     rows = attempts_of(session, user_id=user.id, slug=exercise.slug, mode=mode)
@@ -234,7 +235,7 @@ def _mode_page(
             "lesson": lesson_of(exercise),
             "mode": mode,
             "puzzle": puzzle,
-            "puzzle_json": script_json(puzzle.model_dump(mode="json")),
+            "puzzle_json": script_json(puzzle),
             "mode_attempts": list(reversed(_publics(session, exercise, rows))),
         },
         user=user,
