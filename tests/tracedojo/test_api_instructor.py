@@ -64,6 +64,7 @@ def test_gradebook_stats_and_regrade(
         "max_score": 7.0,
         "attempts": 2,
         "passed": True,
+        "modes": {mode: {"attempts": 0, "best_score": None, "passed": False} for mode in ("parsons", "blanks", "fix")},
     }
     bob_cell = book[bob.username]["exercises"]["echo-once"]
     assert bob_cell["quiz_score"] == 0 and bob_cell["best_code_score"] == 0 and not bob_cell["passed"]

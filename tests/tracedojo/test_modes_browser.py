@@ -159,3 +159,45 @@ def test_blanks_and_fix_the_bug(page: Any, base_url: str) -> None:
     assert _graded(page, lambda: page.keyboard.press("Control+Enter")) == "passed"  # the editor's own shortcut
     expect(page.locator("#mode-feedback")).to_contain_text("Fixed. The bug was:")
     expect(page.get_by_role("link", name="Next bug →")).to_be_visible()
+
+
+def test_a_block_dragged_by_its_handle_lands_in_the_program_indented(page: Any, base_url: str) -> None:
+    expect = playwright_sync.expect
+    page.goto(base_url + "/exercises/echo-once/parsons")
+    block = page.locator("#parsons-pool .pblock").first
+    block_id = block.get_attribute("data-id")
+    handle = block.locator(".drag-handle").bounding_box()
+    target = page.locator("#parsons-program").bounding_box()
+    page.mouse.move(handle["x"] + handle["width"] / 2, handle["y"] + handle["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(target["x"] + 24 + 2 * 24 + 5, target["y"] + 10, steps=8)  # two indentation steps in
+    page.mouse.up()
+    placed = page.locator(f'#parsons-program .pblock[data-id="{block_id}"]')
+    expect(placed).to_have_attribute("data-indent", "2")
+    expect(page.locator("#parsons-status")).to_contain_text("line 1 of 1 of your program, indent 2")
+
+
+def test_a_block_dragged_by_touch_lands_in_the_program(chromium: Any, base_url: str, page: Any) -> None:
+    """Touch emulation: the finger's touch events reach the handle as pointer events."""
+    expect = playwright_sync.expect
+    # Tall enough for the blocks and the program both to be on screen: a finger drags only what it sees.
+    context = chromium.new_context(viewport={"width": PHONE, "height": 1600}, has_touch=True, is_mobile=True)
+    context.add_cookies(page.context.cookies())
+    phone = context.new_page()
+    phone.set_default_timeout(TIMEOUT_MS)
+    phone.goto(base_url + "/exercises/echo-once/parsons")
+    block = phone.locator("#parsons-pool .pblock").last
+    block_id = block.get_attribute("data-id")
+    phone.locator("#parsons-program").scroll_into_view_if_needed()
+    handle = block.locator(".drag-handle").bounding_box()
+    target = phone.locator("#parsons-program").bounding_box()
+    cdp = context.new_cdp_session(phone)
+    start = {"x": handle["x"] + handle["width"] / 2, "y": handle["y"] + handle["height"] / 2}
+    end = {"x": target["x"] + 30, "y": target["y"] + 10}
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [start]})
+    for i in range(1, 9):
+        point = {"x": start["x"] + (end["x"] - start["x"]) * i / 8, "y": start["y"] + (end["y"] - start["y"]) * i / 8}
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [point]})
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+    expect(phone.locator(f'#parsons-program .pblock[data-id="{block_id}"]')).to_have_count(1)
+    context.close()

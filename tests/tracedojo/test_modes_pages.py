@@ -5,13 +5,14 @@ from __future__ import annotations
 import html
 
 import pytest
+from factories import create_learner
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 from test_pages import sign_in
 
 from grader import Exercise
 from grader.puzzles import blanks, sample_blocks
-from tracedojo.models import User
+from tracedojo.models import Role, User
 from tracedojo.platform_state import Platform
 
 
@@ -76,3 +77,12 @@ def test_every_lesson_has_its_three_graded_mode_pages(
     assert filled.text.count('<label class="visually-hidden" for="blank-') == len(blanks(exercise))
     fix = anonymous.get(f"/exercises/{slug}/fix")
     assert fix.status_code == 200 and 'data-variant="' in fix.text and "Bugs fixed: 0 of" in fix.text
+
+
+def test_the_lesson_statistics_show_the_graded_modes(anonymous: TestClient, session: Session) -> None:
+    teacher = create_learner(session, role=Role.INSTRUCTOR)
+    sign_in(anonymous, teacher)
+    page = html.unescape(anonymous.get("/instructor/exercises/echo-once").text)
+    assert "Ways to learn: graded modes" in page
+    assert "Parsons distractors, most chosen first" in page and "websocket.accept()" in page
+    assert "Fix the bug: attempts per variant" in page and "wrong/forgot_accept.py" in page
