@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Path, Request, status
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from grader import Exercise
 from tracedojo.deps import CurrentUser, InstructorOnly, PageUser, PlatformDep, SessionDep, Slug, exercise_or_404
@@ -88,7 +88,7 @@ def _fix_puzzle(session: Session, exercise: Exercise, user_id: int) -> FixPuzzle
     ids = [a.submission_id for a in attempts if a.submission_id is not None]
     codes = {
         sid: code
-        for sid, code in session.exec(select(Submission.id, Submission.code).where(Submission.id.in_(ids))).all()  # type: ignore[union-attr]
+        for sid, code in session.exec(select(Submission.id, Submission.code).where(col(Submission.id).in_(ids))).all()
         if sid is not None
     }
     return fix_puzzle(exercise, user_id=user_id, attempts=attempts, latest_code=codes)
