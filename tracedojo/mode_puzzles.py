@@ -252,7 +252,7 @@ def blanks_code(exercise: Exercise, answer: BlanksAnswer) -> tuple[str, dict[str
     unknown = sorted(set(answer.fills) - set(wanted))
     if unknown:
         raise AnswerError(
-            f"fills: {', '.join(repr(u[:32]) for u in unknown)} is not a blank of this lesson "
+            f"fills: {', '.join(repr(u[:32]) for u in unknown[:3])} is not a blank of this lesson "
             f"(its blanks: {', '.join(wanted)})"
         )
     missing = [key for key in wanted if not answer.fills.get(key, "").strip()]
@@ -267,6 +267,10 @@ def blanks_code(exercise: Exercise, answer: BlanksAnswer) -> tuple[str, dict[str
             raise AnswerError(f"fills.{key}: at most {MAX_FILL} characters (it has {len(text)})")
         if "\x00" in text:
             raise AnswerError(f"fills.{key}: contains a NUL character")
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate, as JSON's "\ud800" allows
+            raise AnswerError(f"fills.{key}: contains half of a surrogate pair; it is not valid Unicode text") from None
     fills = {key: answer.fills[key].strip() for key in wanted}
     right = {b.key: b.answer for b in blanks(exercise)}
     detail = {

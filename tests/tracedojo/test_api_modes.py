@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 
 import pytest
 from factories import bearer, create_learner, wait_for_result
@@ -177,10 +178,15 @@ def test_blanks_an_equivalent_fill_passes_and_a_wrong_one_names_its_blank(client
         ({"blank-1": "x", "blank-2": "y", "blank-3": "z", "blank-9": "w"}, "'blank-9' is not a blank of this lesson"),
         ({"blank-1": "x\nimport os", "blank-2": "y", "blank-3": "z"}, "fills.blank-1: one line of code"),
         ({"blank-1": "x" * 301, "blank-2": "y", "blank-3": "z"}, "at most 300 characters"),
+        ({"blank-1": "\ud800", "blank-2": "y", "blank-3": "z"}, "fills.blank-1: contains half of a surrogate pair"),
+        ({"blank-1": "a\x00", "blank-2": "y", "blank-3": "z"}, "fills.blank-1: contains a NUL character"),
     ],
 )
 def test_bad_fills_are_refused_by_name(client: TestClient, learner: User, fills: dict[str, str], message: str) -> None:
-    response = client.post(f"{BASE}/blanks/attempts", json={"fills": fills}, headers=bearer(client, learner))
+    # Sent as escaped JSON text, as a browser would: a lone surrogate cannot be encoded otherwise.
+    body = json.dumps({"fills": fills}).encode("ascii")
+    headers = {**bearer(client, learner), "Content-Type": "application/json"}
+    response = client.post(f"{BASE}/blanks/attempts", content=body, headers=headers)
     assert response.status_code == 422 and message in response.json()["detail"]
 
 
