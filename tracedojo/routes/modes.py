@@ -31,6 +31,7 @@ from tracedojo.mode_puzzles import (
     fix_puzzle,
     parsons_code,
     parsons_puzzle,
+    seed_of,
     submit_attempt,
     variant_of,
 )
@@ -127,7 +128,10 @@ def post_parsons(
         code, detail = parsons_code(exercise, user_id=user.id, answer=body)
     except AnswerError as exc:
         raise _unprocessable(exc) from None
-    return _submit(session, platform, user=user, exercise=exercise, mode=PARSONS, code=code, detail=detail)
+    seed = str(seed_of(user.id, exercise.slug, PARSONS))
+    return _submit(
+        session, platform, user=user, exercise=exercise, mode=PARSONS, code=code, detail=detail, variant=seed
+    )
 
 
 @api.get("/exercises/{slug}/modes/blanks", response_model=BlanksPuzzle)
