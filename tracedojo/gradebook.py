@@ -17,6 +17,7 @@ from grader import Exercise
 from tracedojo.mode_attempts import ModeAttempt, mode_submission_ids, settle
 from tracedojo.models import QuizAnswer, Role, Submission, SubmissionStatus, User
 from tracedojo.modes import GRADED_MODES
+from tracedojo.predict_review_stats import predict_review_cells
 
 
 class ModeCell(BaseModel):
@@ -36,6 +37,8 @@ class GradeCell(BaseModel):
     passed: bool
     last_activity: datetime | None = None
     modes: dict[str, ModeCell] = {}  # by mode, every graded mode of the lesson
+    predict_best: float | None = None  # best Predict run, 0..1
+    reviews: int = 0  # Review ratings given
 
 
 class GradebookRow(BaseModel):
@@ -126,6 +129,10 @@ def gradebook(session: Session, *, exercises: list[Exercise]) -> list[GradebookR
             cell.best_code_score = score
         cell.passed = cell.passed or status == SubmissionStatus.PASSED
     _add_modes(session, cells)
+    for (user_id, slug), modes in predict_review_cells(session).items():
+        cell = cells.get(user_id, {}).get(slug)
+        if cell is not None:
+            cell.predict_best, cell.reviews = modes.predict_best, modes.reviews
     return [_row(learner, cells[learner.id]) for learner in learners if learner.id is not None]
 
 
@@ -223,6 +230,8 @@ def csv_header(exercises: Iterable[Exercise]) -> list[str]:
     for exercise in exercises:
         for mode in GRADED_MODES:
             header += [f"{exercise.slug} {mode} {part}" for part in ("score", "attempts", "passed")]
+    for exercise in exercises:  # the learning modes' columns after the original ones, which keep their places
+        header += [f"{exercise.slug} {part}" for part in ("predict best", "reviews")]
     return header
 
 
@@ -254,5 +263,8 @@ def gradebook_csv(rows: list[GradebookRow], *, exercises: list[Exercise]) -> str
             for mode in GRADED_MODES:
                 work = row.exercises[exercise.slug].modes.get(mode, ModeCell())
                 line += [_number(work.best_score), str(work.attempts), "yes" if work.passed else "no"]
+        for exercise in exercises:
+            cell = row.exercises[exercise.slug]
+            line += [_number(cell.predict_best), str(cell.reviews)]
         writer.writerow(line)
     return out.getvalue()

@@ -2,8 +2,7 @@
 progress in each, computed from what is stored (visits, predictions, quiz answers, attempts, submissions).
 
 A new mode is one more ``Mode`` in ``MODES`` (its ``number`` places it in the suggested order) with a
-function that reads its progress from ``LessonActivity``. Numbers 3 (predict, scored) and 9 (review) are
-left for those modes."""
+function that reads its progress from ``LessonActivity``."""
 
 from __future__ import annotations
 
@@ -16,7 +15,9 @@ from sqlmodel import Session, col, select
 
 from grader import Exercise
 from tracedojo.mode_attempts import READ, ModeAttempt, attempts_of, mode_submission_ids
-from tracedojo.models import QuizAnswer, Submission, SubmissionStatus
+from tracedojo.models import QuizAnswer, Submission, SubmissionStatus, utcnow
+from tracedojo.predict_mode import PredictRun, progress_of_runs
+from tracedojo.review import ReviewCard, progress_of_cards
 from tracedojo.stepping import StepPrediction, StepVisit
 
 
@@ -46,6 +47,8 @@ class LessonActivity:
     predictions: list[StepPrediction] = field(default_factory=list)
     quiz: list[QuizAnswer] = field(default_factory=list)
     written: list[Submission] = field(default_factory=list)
+    predict_runs: list[PredictRun] = field(default_factory=list)
+    review_cards: list[ReviewCard] = field(default_factory=list)
 
     def in_mode(self, mode: str) -> list[ModeAttempt]:
         return [a for a in self.attempts if a.mode == mode]
@@ -79,6 +82,16 @@ def lesson_activity(session: Session, *, user_id: int, exercise: Exercise) -> Le
                     Submission.exercise_slug == slug,
                     col(Submission.id).not_in(mode_submission_ids()),
                 )
+            ).all()
+        ),
+        predict_runs=list(
+            session.exec(
+                select(PredictRun).where(PredictRun.user_id == user_id, PredictRun.exercise_slug == slug)
+            ).all()
+        ),
+        review_cards=list(
+            session.exec(
+                select(ReviewCard).where(ReviewCard.user_id == user_id, ReviewCard.exercise_slug == slug)
             ).all()
         ),
     )
@@ -118,6 +131,20 @@ def _step(activity: LessonActivity) -> ModeProgress:
     seen = len(activity.visited_rows & set(range(1, rows + 1)))
     state = ModeState.DONE if seen == rows else ModeState.STARTED if seen else ModeState.NOT_STARTED
     return ModeProgress(state=state, summary=f"{seen} of {rows} rows stepped through", score=seen / rows)
+
+
+def _predict(activity: LessonActivity) -> ModeProgress:
+    progress = progress_of_runs(activity.predict_runs)
+    return ModeProgress(
+        state=ModeState(progress.state), summary=progress.summary, attempts=progress.runs, score=progress.best_score
+    )
+
+
+def _review(activity: LessonActivity) -> ModeProgress:
+    progress = progress_of_cards(activity.review_cards, exercise=activity.exercise, now=utcnow())
+    return ModeProgress(
+        state=ModeState(progress.state), summary=progress.summary, attempts=progress.reviews, score=progress.score
+    )
 
 
 def _quiz(activity: LessonActivity) -> ModeProgress:
@@ -202,6 +229,7 @@ def _write(activity: LessonActivity) -> ModeProgress:
 MODES: list[Mode] = [
     Mode("read", 1, "Read the trace", "The concept flow, sample, execution table and key moments.", "#flow", _read),
     Mode("step", 2, "Step through", "Run the trace one row at a time in the stepper.", "#stepper", _step),
+    Mode("predict", 3, "Predict", "Say what each row will do before it is shown; scored.", "/predict", _predict),
     Mode("quiz", 4, "Quiz", "Questions on the trace, with hints.", "#quiz", _quiz),
     Mode(
         "parsons",
@@ -223,6 +251,7 @@ MODES: list[Mode] = [
     ),
     Mode("fix", 7, "Fix the bug", "Repair a known-wrong endpoint until it passes.", "/fix", _fix, graded=True),
     Mode("write", 8, "Write it", "Write the whole endpoint yourself.", "/code", _write),
+    Mode("review", 9, "Review", "Spaced repetition of the key moments and quiz items.", "/review", _review),
 ]
 
 

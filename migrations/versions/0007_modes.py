@@ -1,7 +1,7 @@
 """modes: attempts in a lesson's graded modes (Parsons, fill in the blanks, fix the bug)
 
 Revision ID: 0007_modes
-Revises: 0004_stepper
+Revises: 0008_review
 Create Date: 2026-12-01 03:40:00.000000
 """
 
@@ -12,7 +12,7 @@ import sqlmodel
 from alembic import op
 
 revision = "0007_modes"
-down_revision = "0004_stepper"
+down_revision = "0008_review"
 branch_labels = None
 depends_on = None
 

@@ -56,12 +56,15 @@ def test_mode_routes_need_a_sign_in(client: TestClient, method: str, url: str) -
 def test_the_modes_come_in_the_suggested_order_with_progress_in_words(client: TestClient, learner: User) -> None:
     headers = bearer(client, learner)
     modes = client.get(BASE, headers=headers).json()
-    assert [m["key"] for m in modes] == ["read", "step", "quiz", "parsons", "blanks", "fix", "write"]
-    assert [m["number"] for m in modes] == sorted(m["number"] for m in modes)
-    parsons = modes[3]
+    keys = ["read", "step", "predict", "quiz", "parsons", "blanks", "fix", "write", "review"]
+    assert [m["key"] for m in modes] == keys
+    assert [m["number"] for m in modes] == list(range(1, 10))
+    parsons = modes[4]
     assert parsons["url"] == "/exercises/echo-once/parsons"
     assert parsons["progress"] == {"state": "not_started", "summary": "Not tried yet", "attempts": 0, "score": None}
-    assert modes[2]["progress"]["summary"] == "0 of 3 questions solved"
+    assert modes[3]["progress"]["summary"] == "0 of 3 questions solved"
+    assert modes[2]["url"] == "/exercises/echo-once/predict" and modes[2]["progress"]["state"] == "not_started"
+    assert modes[8]["url"] == "/exercises/echo-once/review"
     assert client.get("/api/exercises/nope/modes", headers=headers).status_code == 404
 
 

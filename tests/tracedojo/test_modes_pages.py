@@ -26,11 +26,13 @@ def test_the_lesson_lists_its_modes_in_order_with_progress_in_words(
     titles = [
         "Read the trace",
         "Step through",
+        "Predict",
         "Quiz",
         "Parsons puzzle",
         "Fill in the blanks",
         "Fix the bug",
         "Write it",
+        "Review",
     ]
     positions = [page.index(title) for title in titles]
     assert positions == sorted(positions)

@@ -31,6 +31,7 @@ from tracedojo.models import USERNAME_RULE, SubmissionCreate, SubmissionPublic, 
 from tracedojo.modes import lesson_modes
 from tracedojo.platform_state import Platform
 from tracedojo.progress import progress_of
+from tracedojo.review import due_today_count
 from tracedojo.security import csrf_token
 from tracedojo.step_wording import lines_named
 from tracedojo.submissions import CodeTooLarge, history, latest_code, submit, visible_submission
@@ -74,6 +75,7 @@ def home(request: Request, user: OptionalUser, session: SessionDep, platform: Pl
             "progress": progress,
             "done": done,
             "score_policy": quiz.SCORE_POLICY,
+            "review_due": due_today_count(session, user_id=user.id, exercises=exercises) if user and user.id else 0,
             **home_notices(session, user),
         },
         user=user,
