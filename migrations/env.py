@@ -8,6 +8,7 @@ from sqlmodel import SQLModel
 
 import tracedojo.course_models
 import tracedojo.lti.models
+import tracedojo.mode_attempts
 import tracedojo.models  # noqa: F401  (registers the tables)
 from tracedojo import predict_mode, review, stepping  # noqa: F401  (the stepper's and the learning modes' tables)
 from tracedojo.settings import Settings
