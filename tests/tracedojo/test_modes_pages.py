@@ -160,3 +160,25 @@ def test_parsons_works_as_a_plain_form_with_place_numbers(
         answer[f"indent-{_token(seed, block.key)}"] = str(block.level)
     graded = _form_post(anonymous, "/exercises/echo-once/parsons", answer)
     assert graded.status_code == 303 and graded.headers["location"].startswith("/submissions/")
+
+
+def test_the_curriculum_counts_every_way_to_learn_in_words(anonymous: TestClient, session: Session) -> None:
+    learner = create_learner(session)
+    sign_in(anonymous, learner)
+    fresh = html.unescape(anonymous.get("/").text)
+    card = fresh[fresh.index('href="/exercises/echo-once"') :]
+    assert "Ways to learn</dt><dd>0 of 9 done" in card and "Not started" in card
+    anonymous.get("/exercises/echo-once")  # reading the lesson
+    fills = {"blank-1": "await websocket.accept()", "blank-2": "await websocket.receive_text()", "blank-3": "pass"}
+    assert _form_post(anonymous, "/exercises/echo-once/blanks", fills).status_code == 303
+    page = html.unescape(anonymous.get("/").text)
+    card = page[page.index('href="/exercises/echo-once"') : page.index('href="/exercises/echo-loop"')]
+    assert "Ways to learn</dt><dd>1 of 9 done" in card
+    assert 'Read the trace</a>: <strong>Done</strong>' in card
+    assert 'Fill in the blanks</a>: <strong>In progress</strong> · 1 try, not solved yet' in card
+    assert 'Parsons puzzle</a>: <strong>Not started</strong> · Not tried yet' in card
+    # The written code keeps its own count: a mode's graded answer is not a code attempt.
+    assert "<small>0 attempts</small>" in card and ">In progress<" in card
+    listed = {e["slug"]: e["progress"] for e in anonymous.get("/api/exercises").json()}
+    modes = {m["key"]: m for m in listed["echo-once"]["modes"]}
+    assert listed["echo-once"]["attempts"] == 0 and modes["blanks"]["state"] == "started"
