@@ -232,9 +232,10 @@ def test_try_another_bug_moves_on_without_a_fix_and_is_stored(
     headers = bearer(client, learner)
     first = client.get(f"{BASE}/fix", headers=headers).json()
     tried = {"variant": first["variant"], "code": first["code"]}
-    assert _graded(client, client.post(f"{BASE}/fix/attempts", json=tried, headers=headers).json(), headers)[
-        "passed"
-    ] is False
+    assert (
+        _graded(client, client.post(f"{BASE}/fix/attempts", json=tried, headers=headers).json(), headers)["passed"]
+        is False
+    )
     teacher = bearer(client, create_learner(session, role=Role.INSTRUCTOR))
 
     def per_variant() -> dict[str, int]:

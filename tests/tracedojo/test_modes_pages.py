@@ -174,9 +174,9 @@ def test_the_curriculum_counts_every_way_to_learn_in_words(anonymous: TestClient
     page = html.unescape(anonymous.get("/").text)
     card = page[page.index('href="/exercises/echo-once"') : page.index('href="/exercises/echo-loop"')]
     assert "Ways to learn</dt><dd>1 of 9 done" in card
-    assert 'Read the trace</a>: <strong>Done</strong>' in card
-    assert 'Fill in the blanks</a>: <strong>In progress</strong> · 1 try, not solved yet' in card
-    assert 'Parsons puzzle</a>: <strong>Not started</strong> · Not tried yet' in card
+    assert "Read the trace</a>: <strong>Done</strong>" in card
+    assert "Fill in the blanks</a>: <strong>In progress</strong> · 1 try, not solved yet" in card
+    assert "Parsons puzzle</a>: <strong>Not started</strong> · Not tried yet" in card
     # The written code keeps its own count: a mode's graded answer is not a code attempt.
     assert "<small>0 attempts</small>" in card and ">In progress<" in card
     listed = {e["slug"]: e["progress"] for e in anonymous.get("/api/exercises").json()}
