@@ -90,6 +90,7 @@ class StepView(BaseModel):
     next_lines: list[int]  # the next row's lines ("runs next")
     frames: list[Frame]
     waiting: list[str]  # clients whose endpoint run is paused awaiting their next message
+    may_close: list[str] = []  # clients whose connection may stay open or be closed cleanly here
     notes: list[str]  # what the row checks that is no frame: silence, a clean return, no crash
     tracker_column: int | None  # the variable tracker's column that holds the values as of this row
     moments: list[int]  # indices of the key moments that refer to this row
@@ -333,6 +334,7 @@ def lesson_trace(exercise: Exercise) -> LessonTrace:
         frames: list[Frame] = []
         notes: list[str] = []
         waiting: list[str] = []
+        may_close: list[str] = []
         for action in row.check:
             if action.client not in clients:
                 clients.append(action.client)
@@ -344,6 +346,8 @@ def lesson_trace(exercise: Exercise) -> LessonTrace:
             notes += said
             if isinstance(action, ExpectWaiting):
                 waiting.append(action.client)
+            if isinstance(action, ExpectOpenOrClosed):
+                may_close.append(action.client)
         prediction = prediction_for(exercise, row.n, values)
         steps.append(
             StepView(
@@ -355,6 +359,7 @@ def lesson_trace(exercise: Exercise) -> LessonTrace:
                 next_lines=list(rows[index + 1].lines) if index + 1 < len(rows) else [],
                 frames=frames[:MAX_FRAMES],
                 waiting=waiting,
+                may_close=may_close,
                 notes=notes,
                 tracker_column=tracker_column(exercise.variable_tracker.columns, len(rows), row.n),
                 moments=[i for i, moment in enumerate(exercise.key_moments) if row.n in moment.steps],
@@ -491,8 +496,14 @@ def _run_step(raw: Any) -> RunStep | None:
     )
 
 
-def _shape(frames: Sequence[Frame]) -> list[tuple[str, str, str]]:
-    return [(f.client, f.direction, f.type) for f in frames]
+def _shape(frames: Sequence[Frame], may_close: Sequence[str] = ()) -> list[tuple[str, str, str]]:
+    """The frames' kinds in order; a server's close is left out for the clients whose row accepts
+    the connection either staying open or closing cleanly (a run that passed closed it cleanly)."""
+    return [
+        (f.client, f.direction, f.type)
+        for f in frames
+        if not (f.type == "close" and f.direction == "to_client" and f.client in may_close)
+    ]
 
 
 def first_difference(lesson: LessonTrace, runs: Sequence[RunStep]) -> int | None:
@@ -505,7 +516,7 @@ def first_difference(lesson: LessonTrace, runs: Sequence[RunStep]) -> int | None
             return step.n
     for step in lesson.steps:
         run = by_n.get(step.n)
-        if run is not None and run.frames and _shape(run.frames) != _shape(step.frames):
+        if run is not None and run.frames and _shape(run.frames, step.may_close) != _shape(step.frames):
             return step.n
     return None
 
