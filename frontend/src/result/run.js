@@ -2,6 +2,7 @@
 // the trace beside the editor turn green or red as the live socket reports them, the verdict is
 // announced, focus moves to the first failing row and the line a message names is marked.
 import { follow } from "./live.js";
+import { mountStepper } from "../stepper/stepper.js";
 import { firstFailure, inlineCode, isFailure, namedLine, setBadge, stepNote, verdictText } from "./present.js";
 
 function csrfToken() {
@@ -24,7 +25,10 @@ export function setUpRun({ form, editor, panel }) {
   const problem = document.getElementById("submit-problem");
   const rows = [...panel.querySelectorAll(".run-step")];
   const link = panel.querySelector("#run-link");
+  const replayLink = panel.querySelector("#replay-link");
+  const replayHost = document.getElementById("replay-host");
   let busy = false;
+  let graded = 0; // the submission whose result was shown last: a late replay of an older one is dropped
 
   const rowOf = (n) => panel.querySelector(`.run-step[data-n="${n}"]`);
 
@@ -45,6 +49,9 @@ export function setUpRun({ form, editor, panel }) {
     verdict.className = "verdict running";
     verdict.textContent = "Grading… each step turns green or red as it is checked.";
     link.parentElement.hidden = true;
+    if (replayLink) replayLink.hidden = true;
+    if (replayHost) replayHost.replaceChildren();
+    graded = 0;
     if (rows[0]) rows[0].classList.add("running");
   }
 
@@ -85,7 +92,38 @@ export function setUpRun({ form, editor, panel }) {
     }
   }
 
+  // The replay of the run (the learner's code with the paused line marked, their frames on the
+  // lanes, the lesson's trace as a ghost, the first differing row opened) is the submission page's
+  // stepper: it is taken from that page once the result is stored, and started here.
+  async function mountReplay(id) {
+    if (!replayHost) return;
+    for (let attempt = 0; attempt < 6; attempt += 1) {
+      let fresh;
+      try {
+        const response = await fetch(`/submissions/${id}`, { credentials: "same-origin" });
+        if (!response.ok) return;
+        fresh = new DOMParser().parseFromString(await response.text(), "text/html");
+      } catch (_) {
+        fresh = null;
+      }
+      if (graded !== id) return;
+      const section = fresh && fresh.getElementById("stepper");
+      const source = fresh && fresh.getElementById("replay-data");
+      if (section && source) {
+        const root = document.importNode(section, true);
+        replayHost.replaceChildren(root);
+        mountStepper(root, JSON.parse(source.textContent), { linkSteps: false });
+        if (replayLink) replayLink.hidden = false;
+        return;
+      }
+      const page = fresh && fresh.querySelector(".result-page");
+      if (page && page.dataset.final === "true") return; // graded, but nothing of the run to replay
+      await new Promise((resolve) => setTimeout(resolve, 400 * (attempt + 1)));
+    }
+  }
+
   function showResult(id, result) {
+    graded = id;
     (result.steps || []).forEach(showStep);
     rows.forEach((row) => row.classList.remove("running"));
     panel.dataset.state = result.status;
@@ -106,6 +144,7 @@ export function setUpRun({ form, editor, panel }) {
     const target = failed ? rowOf(failed.n) : result.status === "passed" ? verdict : verdict;
     target.focus();
     refreshAttempts();
+    mountReplay(id);
   }
 
   panel.addEventListener("click", (event) => {
