@@ -22,6 +22,7 @@ deployment, or is already tested on these services:
   ``test_frontend_build.py``, ``test_step_wording.py``, ``test_trace_view.py``: no platform runs
   in them (grading CLI, catalog, hashing, settings, the front-end bundle, result wording, the lanes
   derived from an exercise), so there is no database or queue to change.
+* ``test_hint_links.py``: the quiz hints' wording and links, read from the exercise files alone.
 """
 
 from __future__ import annotations
@@ -85,6 +86,7 @@ LEFT_OUT = {
     "test_accessibility_browser.py",
     "test_step_wording.py",
     "test_trace_view.py",
+    "test_hint_links.py",
 }
 
 

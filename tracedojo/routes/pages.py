@@ -32,7 +32,7 @@ from tracedojo.progress import progress_of
 from tracedojo.security import csrf_token
 from tracedojo.step_wording import lines_named
 from tracedojo.submissions import CodeTooLarge, history, latest_code, submit, visible_submission
-from tracedojo.trace_view import replay_context, script_json, spine_of, stepper_data
+from tracedojo.trace_view import replay_context, script_json, spine_of, stepper_data, untracked_names
 from tracedojo.views import render
 
 router = APIRouter(include_in_schema=False)
@@ -262,7 +262,11 @@ def submission_page(
     result = SubmissionPublic.of(row)
     steps = {step.n: step for step in result.steps}
     learner_variables = _learner_variables(result.steps)
-    beside = _beside(lesson, learner_variables) if lesson and learner_variables else []
+    beside = (
+        _beside(lesson, learner_variables, untracked=untracked_names(exercise))
+        if exercise and lesson and learner_variables
+        else []
+    )
     return render(
         request,
         "submission.html",
@@ -302,9 +306,10 @@ def _same_source(a: str, b: str) -> bool:
 class BesideRow(BaseModel):
     name: str
     cells: list[tuple[str, str]]  # (the lesson's value, the learner's value) per tracker column
+    untracked: bool = False  # the sample never stores it in a variable: the learner need not either
 
 
-def _beside(lesson: LessonPublic, learner: dict[str, dict[int, str]]) -> list[BesideRow]:
+def _beside(lesson: LessonPublic, learner: dict[str, dict[int, str]], *, untracked: list[str]) -> list[BesideRow]:
     """The lesson's variable tracker with the learner's own values at the same moments."""
     columns = lesson.variable_tracker.columns
     last = max((n for values in learner.values() for n in values), default=0)
@@ -320,7 +325,11 @@ def _beside(lesson: LessonPublic, learner: dict[str, dict[int, str]]) -> list[Be
 
     names = [r.name for r in lesson.variable_tracker.rows]
     rows = [
-        BesideRow(name=r.name, cells=[(v, learner_value(r.name, c)) for v, c in zip(r.values, columns, strict=True)])
+        BesideRow(
+            name=r.name,
+            cells=[(v, learner_value(r.name, c)) for v, c in zip(r.values, columns, strict=True)],
+            untracked=r.name in untracked and r.name not in learner,
+        )
         for r in lesson.variable_tracker.rows
     ]
     rows += [
