@@ -48,6 +48,8 @@ export class Stepper {
 
   start() {
     this.root.hidden = false;
+    const help = this.q(".stepper-help");
+    if (help && !this.linkSteps) help.textContent = help.textContent.replace(" Each step has its own link.", "");
     this.root.classList.add("ready");
     this.renderCode();
     this.bindControls();
