@@ -480,9 +480,7 @@ def test_the_stepper_by_mouse_and_keyboard_with_predictions_and_the_replay_of_a_
     _submit_in_page(page, exercise.source(exercise.reference))
     expect(page.locator("#verdict")).to_contain_text("Passed")
     expect(page.locator("#replay-host #stepper")).to_be_visible()
-    expect(page.locator("#replay-host #stepper [data-compare-title]")).to_have_text(
-        "Step 1: expected and actual"
-    )
+    expect(page.locator("#replay-host #stepper [data-compare-title]")).to_have_text("Step 1: expected and actual")
     state = _stepper_state(page, "#replay-host #stepper")
     assert page.url == code_url and state["n"] == 1 and state["named"] == [], state
     assert page.locator("#replay-host #stepper").count() == 1
