@@ -19,6 +19,8 @@ from sqlmodel import Session, select
 from test_browser import TIMEOUT_MS, base_url, chromium, settings, shoot  # noqa: F401  (the fixtures, reused)
 
 from grader import find_exercise
+from tracedojo.course_models import CourseRole
+from tracedojo.courses import add_member, create_course
 from tracedojo.db import make_engine
 from tracedojo.models import Role, User
 from tracedojo.settings import Settings
@@ -170,7 +172,10 @@ def test_every_page_and_state_passes_axe_and_fits_a_phone(
     engine = make_engine(settings.database_url)
     with Session(engine, expire_on_commit=False) as session:
         teacher = create_learner(session, role=Role.INSTRUCTOR)
-        learner_id = session.exec(select(User.id).where(User.username == username.lower())).one()
+        learner_row = session.exec(select(User).where(User.username == username.lower())).one()
+        learner_id = learner_row.id
+        course = create_course(session, title="Replay lab", created_by=teacher)
+        add_member(session, course=course, user=learner_row, role=CourseRole.LEARNER)
     engine.dispose()
     _sign_in(page, base_url, teacher.username)
     page.goto(base_url + "/instructor")
@@ -181,7 +186,14 @@ def test_every_page_and_state_passes_axe_and_fits_a_phone(
     page.goto(base_url + f"/instructor/learners/{learner_id}")
     audit.check("instructor-learner")
     page.goto(base_url + f"/instructor/submissions/{failed_id}")
+    # The instructor sees the learner's run on the same replay as the learner.
+    expect(page.locator("#stepper.replay")).to_be_visible()
+    expect(page.locator("#stepper [data-compare-title]")).to_contain_text("the first step where")
     audit.check("instructor-submission")
+    page.goto(base_url + f"/courses/{course.id}/submissions/{failed_id}")
+    expect(page.locator("#stepper.replay")).to_be_visible()
+    expect(page.locator("#stepper-title")).to_have_text(f"Replay {username.lower()}'s run, step by step")
+    audit.check("course-submission")
 
     assert len(audit.checked) >= 20
     audit.verify()
