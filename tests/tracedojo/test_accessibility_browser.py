@@ -473,11 +473,15 @@ def test_the_stepper_by_mouse_and_keyboard_with_predictions_and_the_replay_of_a_
     assert state["ghost"] == [
         [s.n, f.client, f.direction, f.type] for s in trace.steps[: crash.fails_at] for f in s.frames
     ], state
-    # The failure said once: the crash's sentence is in the compare box once, its advice apart.
+    # The failure said once: the replay points to the row beside the code that says it.
     submission_id = int((page.locator("#run-link").get_attribute("href") or "").rsplit("/", 1)[1])
     result = page.request.get(base_url + f"/api/submissions/{submission_id}").json()
-    failing = result["steps"][crash.fails_at - 1]
-    assert state["compareText"].count(failing["actual"][:60]) == 1, state
+    failed_row = page.locator(f'.run-step[data-n="{crash.fails_at}"]')
+    actual = failed_row.locator(".actual").inner_text()
+    assert actual and page.locator("main").inner_text().count(actual) == 1
+    assert f"Step {crash.fails_at}'s row of the result says" in state["compareText"], state
+    replay.get_by_role("button", name=f"Show step {crash.fails_at}'s row").click()
+    expect(failed_row).to_be_focused()
     untracked = dict(state["yours"])
     assert untracked.get("response", "").startswith("not a variable"), state
     audit.check("code-replay-failed")
@@ -493,6 +497,8 @@ def test_the_stepper_by_mouse_and_keyboard_with_predictions_and_the_replay_of_a_
     expect(page.locator("#verdict")).to_contain_text("Passed")
     expect(page.locator("#replay-host #stepper")).to_be_visible()
     expect(page.locator("#replay-host #stepper [data-compare-title]")).to_have_text("Step 1: expected and actual")
+    # Rows that passed say nothing beside the code: the replay says their expected and actual.
+    expect(page.locator("#replay-host #stepper .compare dt").first).to_have_text("Expected")
     state = _stepper_state(page, "#replay-host #stepper")
     assert page.url == code_url and state["n"] == 1 and state["named"] == [], state
     assert page.locator("#replay-host #stepper").count() == 1

@@ -31,9 +31,12 @@ function lineList(lines) {
 
 export class Stepper {
   // `linkSteps: false` (a replay mounted on the code page) leaves the page's URL fragment alone.
-  constructor(root, data, { linkSteps = true } = {}) {
+  // `rowFor(n)`: the element of the page that already says step n's expected and actual texts (a
+  // result row), so that the replay points there instead of saying them a second time.
+  constructor(root, data, { linkSteps = true, rowFor = resultRow } = {}) {
     this.root = root;
     this.linkSteps = linkSteps;
+    this.rowFor = rowFor;
     this.data = data;
     this.trace = data.trace;
     this.steps = this.trace.steps;
@@ -403,7 +406,22 @@ export class Stepper {
       return;
     }
     heading.textContent = step.n === first ? `Step ${step.n}: the first step where your run differs` : `Step ${step.n}: expected and actual`;
-    // Each failure said once: the message's restatement of expected and actual is left out.
+    // Each failure said once: where a row of the page already says this step's expected and actual
+    // texts, the replay points to it; the lanes above show both runs' frames side by side.
+    const shown = this.rowFor ? this.rowFor(step.n) : null;
+    if (shown) {
+      const go = el("button", { type: "button", class: "button small", text: `Show step ${step.n}'s row` });
+      go.addEventListener("click", () => {
+        if (!shown.hasAttribute("tabindex")) shown.setAttribute("tabindex", "-1");
+        shown.scrollIntoView({ block: "center" });
+        shown.focus({ preventScroll: true });
+      });
+      host.replaceChildren(
+        el("p", { class: `compare-pointer ${run.status}` }, el("strong", { text: `${statusWords(run.status)}. ` }), `Step ${step.n}'s row of the result says what was expected and what your endpoint did; the lanes show both runs' frames. `, go),
+      );
+      return;
+    }
+    // The message's restatement of expected and actual is left out.
     const rows = [
       el("dt", { text: "Expected" }), el("dd", {}, inlineCode(run.expected || "—")),
       el("dt", { text: "Your endpoint" }), el("dd", {}, inlineCode(run.actual || "—")),
@@ -412,6 +430,17 @@ export class Stepper {
     if (note) rows.push(el("dt", { text: "What to change" }), el("dd", { class: "step-message" }, inlineCode(note)));
     host.replaceChildren(el("dl", { class: `compare ${run.status}` }, ...rows));
   }
+}
+
+/** The result row of the page (submission pages' table, the code page's run panel) that shows
+ * step n's expected and actual texts, or null. */
+export function resultRow(n) {
+  const row = document.querySelector(`tr.step[data-n="${n}"], .run-step[data-n="${n}"]`);
+  if (!row) return null;
+  const detail = row.querySelector(".run-detail");
+  if (detail && detail.hidden) return null;
+  const said = [".expected", ".actual"].some((cell) => (row.querySelector(cell)?.textContent || "").trim());
+  return said ? row : null;
 }
 
 export function statusWords(status) {
