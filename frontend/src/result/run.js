@@ -18,7 +18,10 @@ function problemText(status, data) {
   return `The submission was not accepted (HTTP ${status}). Try again.`;
 }
 
-export function setUpRun({ form, editor, panel }) {
+// ``request`` (optional) builds what a mode submits instead of the editor's code: it returns
+// { url, body, submissionOf(data) } or a string saying what is missing; ``onResult(result, data)``
+// runs once the grading is over (data: what the POST answered).
+export function setUpRun({ form, editor, panel, request = null, onResult = null }) {
   const slug = form.dataset.slug;
   const button = form.querySelector("#submit-button");
   const verdict = panel.querySelector("#verdict");
@@ -26,7 +29,7 @@ export function setUpRun({ form, editor, panel }) {
   const rows = [...panel.querySelectorAll(".run-step")];
   const link = panel.querySelector("#run-link");
   const replayLink = panel.querySelector("#replay-link");
-  const replayHost = document.getElementById("replay-host");
+  const replayHost = document.getElementById("replay-host"); // on the code page only
   let busy = false;
   let graded = 0; // the submission whose result was shown last: a late replay of an older one is dropped
 
@@ -122,7 +125,7 @@ export function setUpRun({ form, editor, panel }) {
     }
   }
 
-  function showResult(id, result) {
+  function showResult(id, result, posted) {
     graded = id;
     (result.steps || []).forEach(showStep);
     rows.forEach((row) => row.classList.remove("running"));
@@ -145,6 +148,7 @@ export function setUpRun({ form, editor, panel }) {
     target.focus();
     refreshAttempts();
     mountReplay(id);
+    if (onResult) onResult(result, posted);
   }
 
   panel.addEventListener("click", (event) => {
@@ -157,12 +161,19 @@ export function setUpRun({ form, editor, panel }) {
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     if (busy) return;
-    editor.sync();
-    const code = editor.getValue();
     problem.hidden = true;
-    if (!code.trim()) {
-      problem.textContent = "Write some code first.";
+    let call;
+    if (request) {
+      call = request();
+    } else {
+      editor.sync();
+      const code = editor.getValue();
+      call = code.trim() ? { url: `/api/exercises/${slug}/submissions`, body: { code } } : "Write some code first.";
+    }
+    if (typeof call === "string") {
+      problem.textContent = call;
       problem.hidden = false;
+      problem.focus();
       return;
     }
     busy = true;
@@ -171,17 +182,18 @@ export function setUpRun({ form, editor, panel }) {
     let response;
     let data = null;
     try {
-      response = await fetch(`/api/exercises/${slug}/submissions`, {
+      response = await fetch(call.url, {
         method: "POST",
         credentials: "same-origin",
         headers: { "Content-Type": "application/json", "X-CSRF-Token": csrfToken() },
-        body: JSON.stringify({ code }),
+        body: JSON.stringify(call.body),
       });
       data = await response.json().catch(() => null);
     } catch (_) {
       response = null;
     }
-    if (!response || !response.ok || !data || data.id === undefined) {
+    const id = data && (call.submissionOf ? call.submissionOf(data) : data.id);
+    if (!response || !response.ok || !data || id === undefined || id === null) {
       busy = false;
       button.disabled = false;
       button.textContent = "Submit for grading";
@@ -190,10 +202,9 @@ export function setUpRun({ form, editor, panel }) {
       problem.focus();
       return;
     }
-    const id = data.id;
     panel.dataset.submission = String(id);
     reset();
     panel.scrollIntoView({ block: "nearest" });
-    follow(id, { onStep: showStep, onResult: (result) => showResult(id, result) });
+    follow(id, { onStep: showStep, onResult: (result) => showResult(id, result, data) });
   });
 }
