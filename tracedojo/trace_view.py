@@ -243,11 +243,27 @@ def stored_names(code: str) -> set[str]:
     return names
 
 
+_LEADING_NAME = re.compile(r"[A-Za-z_]\w*")
+
+
+def variable_of(name: str) -> str:
+    """The variable a tracker row follows: ``message`` for ``message['type']``, ``client_id`` for
+    "client_id (in the run that acted last)"; the name itself when it starts with no identifier."""
+    leading = _LEADING_NAME.match(name)
+    return leading.group(0) if leading else name
+
+
 def untracked_names(exercise: Exercise) -> list[str]:
-    """Tracker rows named like a plain variable that the sample never stores (the seed's
-    ``response``): a learner's endpoint cannot be expected to have them either."""
+    """Tracker rows that name no variable the sample stores: a plain name it never assigns (the
+    seed's ``response``, computed inline) or a description of the run ("close code"), whose first
+    word is no variable of the sample either. A learner's endpoint cannot be expected to have them."""
     stored = stored_names(exercise.sample.code)
-    return [row.name for row in exercise.variable_tracker.rows if row.name.isidentifier() and row.name not in stored]
+
+    def untracked(name: str) -> bool:
+        leading = _LEADING_NAME.match(name)
+        return leading is None or leading.group(0) not in stored
+
+    return [row.name for row in exercise.variable_tracker.rows if untracked(row.name)]
 
 
 def _same_text(given: str, expected: str) -> bool:

@@ -129,6 +129,8 @@ def test_every_page_and_state_passes_axe_and_fits_a_phone(
     question.locator(f'input[value="{next(c for c in first.choices if c != first.answer)}"]').check()
     question.get_by_role("button", name="Check answer").click()
     expect(question.locator(".feedback")).to_contain_text("Not quite")
+    # The hint names the lesson's sections as the page shows them, each a link to it.
+    expect(question.locator('.feedback a[href="#tracker"]')).to_have_text("Variable tracker")
     question.scroll_into_view_if_needed()
     audit.check("quiz-wrong")
     question.locator(f'input[value="{first.answer}"]').check()

@@ -177,7 +177,7 @@ def test_editor_submission_and_result_pages(anonymous: TestClient, learner: User
         if column.lower().startswith("after step"):
             assert your_value == lesson_value, (column, yours)
     assert _every_step(final, "data")[2:4] == ["", tracked.values[columns.index("After Step 4")]]
-    assert "not a variable: the sample computes it inline" in final  # the seed's `response`
+    assert "not a variable of the sample (it is computed inline" in final  # the seed's `response`
     assert f"#{submission_id}" in final  # the history of attempts
     # The editor now starts from the latest attempt; the starter is one click away.
     again = anonymous.get("/exercises/echo-once/code").text

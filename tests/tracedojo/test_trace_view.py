@@ -22,6 +22,7 @@ from tracedojo.trace_view import (
     stored_names,
     tracker_column,
     untracked_names,
+    variable_of,
 )
 
 EXERCISES = load_exercises()
@@ -216,3 +217,28 @@ def test_a_clean_close_matches_only_where_the_row_allows_it(echo_once: Exercise)
     # A failing row is the difference, whatever the frames.
     passed[2] = RunStep(n=3, status="failed")
     assert first_difference(trace, passed) == 3
+
+
+def _attributes_stored(code: str) -> set[str]:
+    import ast
+
+    return {
+        node.attr
+        for node in ast.walk(ast.parse(code))
+        if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store)
+    }
+
+
+@pytest.mark.parametrize("exercise", EXERCISES, ids=[e.slug for e in EXERCISES])
+def test_the_yours_column_of_every_tracker_row_says_something(exercise: Exercise, sandbox: Sandbox) -> None:
+    """Replaying the reference, each row of the lesson's tracker is either no variable of the sample
+    (said so), or a variable of the endpoint the grader captured (``message['type']`` shows the whole
+    ``message``); only shared state kept on an object (``self.active_connections``) is neither."""
+    code = exercise.source(exercise.reference)
+    results = grade_source(exercise, code, sandbox=sandbox, submission="submission.py", seed=7)
+    captured = {name for step in results.steps for name in step.variables}
+    untracked = set(untracked_names(exercise))
+    shared = _attributes_stored(exercise.sample.code)
+    for row in exercise.variable_tracker.rows:
+        said = row.name in untracked or row.name in captured or variable_of(row.name) in captured
+        assert said or variable_of(row.name) in shared, (row.name, sorted(captured))

@@ -35,7 +35,7 @@ from tracedojo.review import due_today_count
 from tracedojo.security import csrf_token
 from tracedojo.step_wording import lines_named
 from tracedojo.submissions import CodeTooLarge, history, latest_code, submit, visible_submission
-from tracedojo.trace_view import replay_context, script_json, spine_of, stepper_data, untracked_names
+from tracedojo.trace_view import replay_context, script_json, spine_of, stepper_data, untracked_names, variable_of
 from tracedojo.views import render
 
 router = APIRouter(include_in_schema=False)
@@ -321,7 +321,8 @@ def _beside(lesson: LessonPublic, learner: dict[str, dict[int, str]], *, untrack
     last = max((n for values in learner.values() for n in values), default=0)
 
     def learner_value(name: str, column: str) -> str:
-        values = learner.get(name, {})
+        # A row such as message['type'] shows the learner's whole `message`.
+        values = learner.get(name) or learner.get(variable_of(name), {})
         match = _AFTER_STEP.search(column)
         if match:
             return values.get(int(match.group(1)), "—")
@@ -341,7 +342,7 @@ def _beside(lesson: LessonPublic, learner: dict[str, dict[int, str]], *, untrack
     rows += [
         BesideRow(name=name, cells=[("—", learner_value(name, c)) for c in columns])
         for name in sorted(learner)
-        if name not in names
+        if name not in names and name not in {variable_of(n) for n in names}
     ]
     return rows
 

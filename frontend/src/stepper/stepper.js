@@ -375,14 +375,18 @@ export class Stepper {
 
   learnerValue(name, n, untracked) {
     if (untracked.has(name)) {
-      return el("span", { class: "muted untracked", text: "not a variable: the sample computes it inline, so your code need not store it either" });
+      return el("span", { class: "muted untracked", text: "not a variable of the sample (it is computed inline or describes the run), so your code need not store it either" });
     }
+    // A row such as message['type'] shows the learner's whole `message`.
+    const leading = /^[A-Za-z_]\w*/.exec(name);
+    const keys = leading && leading[0] !== name ? [name, leading[0]] : [name];
     let value;
     for (let k = n; k >= 1 && value === undefined; k -= 1) {
       const run = this.runs.get(k);
-      if (run && run.variables && name in run.variables) value = run.variables[name];
+      const key = run && run.variables ? keys.find((candidate) => candidate in run.variables) : undefined;
+      if (key !== undefined) value = run.variables[key];
     }
-    return value === undefined ? el("span", { class: "muted", text: "— (not captured)" }) : el("code", { text: String(value) });
+    return value === undefined ? el("span", { class: "muted", text: "— (not captured: the sandbox records your endpoint's own variables)" }) : el("code", { text: String(value) });
   }
 
   renderMoments(step) {
