@@ -421,7 +421,7 @@ export class Stepper {
         shown.focus({ preventScroll: true });
       });
       host.replaceChildren(
-        el("p", { class: `compare-pointer ${run.status}` }, el("strong", { text: `${statusWords(run.status)}. ` }), `Step ${step.n}'s row of the result says what was expected and what your endpoint did; the lanes show both runs' frames. `, go),
+        el("p", { class: `compare-pointer ${run.status}` }, el("strong", { text: `${statusWords(run.status)}. ` }), `Step ${step.n}'s row of the result says what was expected and what the endpoint did; the lanes show both runs' frames. `, go),
       );
       return;
     }
