@@ -8,7 +8,10 @@ from sqlmodel import SQLModel
 
 import tracedojo.course_models
 import tracedojo.models  # noqa: F401  (registers the tables)
-from tracedojo import stepping  # noqa: F401  (the stepper's tables)
+from tracedojo import (
+    login_sessions,  # noqa: F401  (revocable sign-ins)
+    stepping,  # noqa: F401  (the stepper's tables)
+)
 from tracedojo.settings import Settings
 
 config = context.config

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator
 from pydantic import Field as PydanticField
 from sqlalchemy import JSON, Column, Integer, String, Text
 from sqlmodel import Field, SQLModel
@@ -139,6 +139,17 @@ class UserCreate(BaseModel):
         if re.fullmatch(USERNAME_PATTERN, value) is None:
             raise ValueError(f"{value[:40]!r} is not a valid username: {USERNAME_RULE}")
         return value.lower()
+
+    @field_validator("password")
+    @classmethod
+    def _strong_password(cls, value: str, info: ValidationInfo) -> str:
+        from tracedojo.passwords import password_problem
+
+        username = info.data.get("username")
+        problem = password_problem(value, username=username if isinstance(username, str) else "")
+        if problem is not None:
+            raise ValueError(problem)
+        return value
 
 
 class UserPublic(UserBase):
