@@ -14,11 +14,13 @@ from __future__ import annotations
 import logging
 import secrets
 import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import Engine, and_, or_, select, update
+from sqlalchemy import Engine, and_, exists, or_, select, update
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from grader import (
@@ -37,6 +39,7 @@ from tracedojo.models import (
     Submission,
     SubmissionPublic,
     SubmissionStatus,
+    User,
     submission_name,
     utcnow,
 )
@@ -71,26 +74,93 @@ class LeaseHeld:
     until: datetime
 
 
+@dataclass(frozen=True)
+class LearnerBusy:
+    """Fair share: its learner already has a grading running while other learners wait; try it later."""
+
+    submission_id: int
+
+
+FAIR_SHARE_RETRY_SECONDS = 0.5
+CLAIM_ATTEMPTS = 8
+
+
 def claim(
-    engine: Engine, submission_id: int, *, worker_id: str, lease_seconds: float, now: datetime | None = None
-) -> Claim | LeaseHeld | None:
-    """Take a queued submission (or a running one whose lease expired); None when it is final or gone."""
+    engine: Engine,
+    submission_id: int,
+    *,
+    worker_id: str,
+    lease_seconds: float,
+    now: datetime | None = None,
+    fair_share: bool = True,
+) -> Claim | LeaseHeld | LearnerBusy | None:
+    """Take a queued submission (or a running one whose lease expired); None when it is final or gone.
+
+    With ``fair_share`` a learner who already has a grading running gets no second one while another
+    learner's submission waits (``LearnerBusy``); with nobody else waiting, their next one runs at once.
+    A database too busy to answer (SQLite's lock past its busy timeout) is asked again, never lost.
+    """
+    for attempt in range(1, CLAIM_ATTEMPTS + 1):
+        try:
+            return _claim(
+                engine, submission_id, worker_id=worker_id, lease_seconds=lease_seconds, now=now, fair=fair_share
+            )
+        except OperationalError as exc:
+            if attempt == CLAIM_ATTEMPTS:
+                raise
+            log.warning("submission %d: claim attempt %d failed (%s); trying again", submission_id, attempt, exc)
+            time.sleep(min(2.0, 0.05 * 2**attempt))
+    raise AssertionError("unreachable")
+
+
+def _claim(
+    engine: Engine, submission_id: int, *, worker_id: str, lease_seconds: float, now: datetime | None, fair: bool
+) -> Claim | LeaseHeld | LearnerBusy | None:
     now = now or utcnow()
     token = secrets.token_hex(16)
     table = Submission.__table__  # type: ignore[attr-defined]
+    users = User.__table__  # type: ignore[attr-defined]
+    conditions = [
+        table.c.id == submission_id,
+        or_(
+            table.c.status == SubmissionStatus.QUEUED.value,
+            and_(
+                table.c.status == SubmissionStatus.RUNNING.value,
+                or_(table.c.lease_until.is_(None), table.c.lease_until < now),
+            ),
+        ),
+    ]
     with engine.begin() as connection:
-        taken = connection.execute(
-            update(table)
-            .where(
-                table.c.id == submission_id,
-                or_(
-                    table.c.status == SubmissionStatus.QUEUED.value,
-                    and_(
-                        table.c.status == SubmissionStatus.RUNNING.value,
-                        or_(table.c.lease_until.is_(None), table.c.lease_until < now),
-                    ),
+        learner = connection.execute(select(table.c.user_id).where(table.c.id == submission_id)).scalar()
+        if learner is None:
+            return None
+        if fair:
+            # One claim per learner at a time (PostgreSQL: the learner's row is locked; SQLite: one writer).
+            connection.execute(select(users.c.id).where(users.c.id == learner).with_for_update())
+            other, theirs = table.alias("other"), table.alias("theirs")
+            busy = exists().where(
+                other.c.user_id == learner,
+                other.c.id != submission_id,
+                other.c.status == SubmissionStatus.RUNNING.value,
+                other.c.lease_until >= now,
+            )
+            # Someone else waits with nothing running: they go first (if every waiting learner already has
+            # one running, nobody is held back and this one may use the free worker).
+            waiting = exists().where(
+                other.c.user_id != learner,
+                other.c.status == SubmissionStatus.QUEUED.value,
+                ~exists().where(
+                    theirs.c.user_id == other.c.user_id,
+                    theirs.c.status == SubmissionStatus.RUNNING.value,
+                    theirs.c.lease_until >= now,
                 ),
             )
+            held_back = connection.execute(select(and_(busy, waiting))).scalar()
+            if held_back:
+                return LearnerBusy(submission_id)
+        taken = connection.execute(
+            update(table)
+            .where(*conditions)
             .values(
                 status=SubmissionStatus.RUNNING.value,
                 lease_token=token,
@@ -316,13 +386,14 @@ class SubmissionGrader:
         self.worker_id = worker_id
         self.lease_seconds = lease_seconds
 
-    def grade(self, submission_id: int) -> Claim | LeaseHeld | None:
-        """Claim, grade and store; returns the claim, the lease someone else holds, or None (final or gone)."""
+    def grade(self, submission_id: int) -> Claim | LeaseHeld | LearnerBusy | None:
+        """Claim, grade and store; returns the claim, the lease someone else holds, ``LearnerBusy`` (fair share:
+        hand it back to the queue for later), or None (final or gone)."""
         held = claim(self.engine, submission_id, worker_id=self.worker_id, lease_seconds=self.lease_seconds)
         if held is None:
             self.events.close(submission_id)
             return None
-        if isinstance(held, LeaseHeld):
+        if isinstance(held, LeaseHeld | LearnerBusy):
             return held
         try:
             with LeaseHeartbeat(self.engine, held, lease_seconds=self.lease_seconds):

@@ -78,14 +78,18 @@ class GradedResult(BaseModel):
 
     @classmethod
     def of_results(cls, results: Results) -> GradedResult:
+        """The grader's results, where they enter the platform: their text quotes the submission (what it
+        printed, sent or reported about itself), so it is cleaned here, once (``text_clean``)."""
+        from tracedojo.text_clean import clean_json, clean_text
+
         return cls(
             status=SubmissionStatus(results.status.value),
             score=results.score,
             max_score=results.max_score,
-            message=results.message,
-            output=results.output,
+            message=clean_text(results.message),
+            output=clean_text(results.output),
             duration_ms=results.duration_ms,
-            steps=results.steps,
+            steps=[StepResult.model_validate(clean_json(step.model_dump(mode="python"))) for step in results.steps],
         )
 
     @classmethod
@@ -260,6 +264,9 @@ class SubmissionPublic(SQLModel):
     steps: list[StepResult]
     created_at: datetime
     finished_at: datetime | None
+    queue_position: int | None = PydanticField(
+        default=None, description="while queued: how many queued submissions are ahead of this one"
+    )
 
     @classmethod
     def of(cls, row: Submission) -> SubmissionPublic:

@@ -31,11 +31,18 @@ from tracedojo.deps import (
 )
 from tracedojo.highlighting import stylesheet
 from tracedojo.lessons import LessonPublic, lesson_of
-from tracedojo.models import USERNAME_RULE, SubmissionCreate, SubmissionPublic, SubmissionStatus, User, UserCreate
+from tracedojo.models import USERNAME_RULE, SubmissionCreate, SubmissionStatus, User, UserCreate
 from tracedojo.platform_state import Platform
 from tracedojo.progress import progress_of
 from tracedojo.step_wording import lines_named
-from tracedojo.submissions import CodeTooLarge, history, latest_code, submit, visible_submission
+from tracedojo.submissions import (
+    CodeTooLarge,
+    history,
+    latest_code,
+    public_with_queue,
+    submit,
+    visible_submission,
+)
 from tracedojo.trace_view import replay_context, script_json, spine_of, stepper_data
 from tracedojo.views import render
 
@@ -269,7 +276,7 @@ def submission_page(
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"There is no submission {submission_id} for you to see.")
     exercise = platform.catalog.get(row.exercise_slug)
     lesson = lesson_of(exercise) if exercise else None
-    result = SubmissionPublic.of(row)
+    result = public_with_queue(session, row)
     steps = {step.n: step for step in result.steps}
     learner_variables = _learner_variables(result.steps)
     beside = _beside(lesson, learner_variables) if lesson and learner_variables else []
