@@ -13,7 +13,7 @@ from pydantic import Field as PydanticField
 from sqlalchemy import JSON, Column, Integer, String, Text
 from sqlmodel import Field, SQLModel
 
-from grader.results import Results, StepResult
+from grader.results import CleanText, Results, StepResult
 
 # Ids are INTEGER columns, 32 bits on PostgreSQL: a larger id in a URL is refused by name
 # instead of reaching the database (which would fail the query: a 500 there, a 404 on SQLite).
@@ -71,25 +71,22 @@ class GradedResult(BaseModel):
     status: SubmissionStatus
     score: float | None = None
     max_score: float | None = None
-    message: str = ""
-    output: str = ""
+    # Learner text (``text_clean``): also cleans a row stored before results were cleaned by the grader.
+    message: CleanText = ""
+    output: CleanText = ""
     duration_ms: float | None = None
     steps: list[StepResult] = []
 
     @classmethod
     def of_results(cls, results: Results) -> GradedResult:
-        """The grader's results, where they enter the platform: their text quotes the submission (what it
-        printed, sent or reported about itself), so it is cleaned here, once (``text_clean``)."""
-        from tracedojo.text_clean import clean_json, clean_text
-
         return cls(
             status=SubmissionStatus(results.status.value),
             score=results.score,
             max_score=results.max_score,
-            message=clean_text(results.message),
-            output=clean_text(results.output),
+            message=results.message,
+            output=results.output,
             duration_ms=results.duration_ms,
-            steps=[StepResult.model_validate(clean_json(step.model_dump(mode="python"))) for step in results.steps],
+            steps=results.steps,
         )
 
     @classmethod

@@ -18,6 +18,12 @@ deployment, or is already tested on these services:
 * ``test_accessibility_browser.py``: axe, page widths and keyboard use check the pages' markup,
   CSS and scripts, which are the same whatever database and queue serve them (the learner flow
   itself is rerun in ``test_browser.py``).
+* ``test_fair_share.py``: the inline pool's fair queue and the claim's rule on a SQLite file of its own,
+  then the inline pool end to end; the scale-out stack runs one worker process of concurrency 1, so
+  there is no second worker to share (the same claim rule is what the Celery workers follow).
+* ``test_rate_limits_shared.py``: already runs on the real Redis, two platforms sharing one limit.
+* ``test_text_clean.py``: stores a result row by hand with a lone surrogate in its JSON steps, as only
+  SQLite's JSON text holds it; the cleaning itself is the same code whatever the database.
 * ``test_cli.py``, ``test_lessons.py``, ``test_security.py``, ``test_settings.py``,
   ``test_frontend_build.py``, ``test_step_wording.py``, ``test_trace_view.py``: no platform runs
   in them (grading CLI, catalog, hashing, settings, the front-end bundle, result wording, the lanes
@@ -48,6 +54,8 @@ GROUPS = {
         "test_courses_feedback.py",
         "test_cli_courses.py",
         "test_similarity.py",
+        "test_burst.py",
+        "test_sign_ins.py",
     ],
     "pages-and-live": [
         "test_pages.py",
@@ -85,6 +93,9 @@ LEFT_OUT = {
     "test_accessibility_browser.py",
     "test_step_wording.py",
     "test_trace_view.py",
+    "test_fair_share.py",
+    "test_rate_limits_shared.py",
+    "test_text_clean.py",
 }
 
 
