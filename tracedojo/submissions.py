@@ -53,6 +53,8 @@ def submit(session: Session, platform: Platform, *, user: User, exercise: Exerci
         session, user=user, exercise=exercise, code=code, code_limit=platform.settings.limits.code_bytes
     )
     assert row.id is not None
+    # Handing it over may wait (for a broker connection, under a burst): not while holding a database one.
+    session.commit()
     platform.queue.enqueue(row.id)
     return row
 
