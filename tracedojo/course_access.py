@@ -12,10 +12,11 @@ from enum import IntEnum
 from fastapi import HTTPException, status
 from sqlmodel import Session
 
-from tracedojo.assignments import get_assignment
+from tracedojo.assignments import LearnerGrade, assignments_of, get_assignment, learner_grade
 from tracedojo.course_models import Assignment, Course, CourseMember, CourseRole, as_utc
 from tracedojo.courses import get_course, is_staff_anywhere, membership, shared_staff_courses
 from tracedojo.models import Submission, User, utcnow
+from tracedojo.platform_state import Platform
 
 
 class Need(IntEnum):
@@ -85,3 +86,23 @@ def may_read_feedback(session: Session, *, user: User, submission: Submission) -
     return submission.user_id == user.id or bool(
         shared_staff_courses(session, staff_id=user.id, learner_id=submission.user_id)
     )
+
+
+def lesson_title(platform: Platform, slug: str) -> str:
+    exercise = platform.catalog.get(slug)
+    return exercise.title if exercise else slug
+
+
+def visible_assignments(
+    session: Session, platform: Platform, access: CourseAccess
+) -> list[tuple[Assignment, LearnerGrade | None]]:
+    """Staff see every assignment; a learner sees the released ones, each with their own grade."""
+    assert access.course.id is not None and access.user.id is not None
+    found: list[tuple[Assignment, LearnerGrade | None]] = []
+    now = utcnow()
+    for assignment in assignments_of(session, course_id=access.course.id):
+        if access.staff:
+            found.append((assignment, None))
+        elif as_utc(assignment.release_at) <= now:
+            found.append((assignment, learner_grade(session, assignment=assignment, user_id=access.user.id)))
+    return found

@@ -203,6 +203,7 @@ def test_live_websocket_streams_steps_then_the_result(client: TestClient, learne
         events = []
         while not events or events[-1]["type"] != "result":
             events.append(ws.receive_json())
+        assert ws.receive()["type"] == "websocket.close"  # the server ends it (and the TestClient cancels no app)
     steps = [e["step"] for e in events if e["type"] == "step"]
     assert [s["n"] for s in steps] == list(range(1, 8))
     assert all(s["status"] == "passed" for s in steps)
@@ -211,6 +212,7 @@ def test_live_websocket_streams_steps_then_the_result(client: TestClient, learne
     # Connecting after grading replays the stored steps and result.
     with client.websocket_connect(f"/api/submissions/{submission_id}/live", headers=headers) as ws:
         replay = [ws.receive_json() for _ in range(8)]
+        assert ws.receive()["type"] == "websocket.close"
     assert [e["type"] for e in replay] == ["step"] * 7 + ["result"]
 
 

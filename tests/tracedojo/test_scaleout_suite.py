@@ -13,6 +13,8 @@ deployment, or is already tested on these services:
 * ``test_models.py``: the result model alone, no database.
 * ``test_browser_tool.py``: ``tools/browser.py`` (which browser the tests launch), no platform.
 * ``test_db.py``: migrations on a SQLite file it names; ``test_postgres.py`` is their PostgreSQL twin.
+* ``test_event_relay.py``: the Redis relay alone, on the real Redis; nothing in it depends on the
+  database or queue.
 * ``test_postgres.py``, ``test_scaleout_celery.py``, ``test_scaleout_grading_job.py``: these
   already run on the services, each with databases, brokers and processes of its own.
 * ``test_accessibility_browser.py``: axe, page widths and keyboard use check the pages' markup,
@@ -96,6 +98,7 @@ LEFT_OUT = {
     "test_fair_share.py",
     "test_rate_limits_shared.py",
     "test_text_clean.py",
+    "test_event_relay.py",
 }
 
 

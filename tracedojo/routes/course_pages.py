@@ -14,7 +14,15 @@ from tracedojo import assignments as assignment_service
 from tracedojo import courses as course_service
 from tracedojo import feedback
 from tracedojo.assignments import DeadlineReport, dates_of, deadline_report, deadline_reports
-from tracedojo.course_access import CourseAccess, Need, assignment_in, course_access, learner_submission
+from tracedojo.course_access import (
+    CourseAccess,
+    Need,
+    assignment_in,
+    course_access,
+    learner_submission,
+    lesson_title,
+    visible_assignments,
+)
 from tracedojo.course_gradebook import course_gradebook
 from tracedojo.course_models import Assignment, CourseRole
 from tracedojo.course_schemas import AssignmentCreate, AssignmentEdit, CommentCreate, CourseCreate, ExtensionGrant
@@ -23,7 +31,6 @@ from tracedojo.courses import CourseError
 from tracedojo.deps import CheckedForm, PageUser, PlatformDep, SessionDep
 from tracedojo.models import MAX_ID, SubmissionPublic, User, utcnow
 from tracedojo.platform_state import Platform
-from tracedojo.routes.courses import lesson_title, visible_assignments
 from tracedojo.views import render, templates
 
 router = APIRouter(prefix="/courses", include_in_schema=False)

@@ -24,10 +24,12 @@ from tracedojo.course_access import (
     assignment_in,
     course_access,
     learner_submission,
+    lesson_title,
     may_read_feedback,
+    visible_assignments,
 )
 from tracedojo.course_gradebook import CourseGradebook, course_gradebook, course_gradebook_csv
-from tracedojo.course_models import Assignment, CourseRole, Enrolment, FeedbackRule, as_utc
+from tracedojo.course_models import CourseRole, Enrolment, FeedbackRule
 from tracedojo.course_schemas import (
     AssignmentCreate,
     AssignmentEdit,
@@ -45,7 +47,6 @@ from tracedojo.course_schemas import (
 from tracedojo.courses import CourseError
 from tracedojo.deps import CurrentUser, InstructorOnly, PlatformDep, SessionDep, SubmissionId
 from tracedojo.models import MAX_ID, Submission, SubmissionPublic, User, utcnow
-from tracedojo.platform_state import Platform
 
 router = APIRouter(prefix="/api", tags=["courses"])
 
@@ -62,26 +63,6 @@ def refused_as_422() -> Iterator[None]:
         yield
     except CourseError as exc:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from None
-
-
-def lesson_title(platform: Platform, slug: str) -> str:
-    exercise = platform.catalog.get(slug)
-    return exercise.title if exercise else slug
-
-
-def visible_assignments(
-    session: Session, platform: Platform, access: CourseAccess
-) -> list[tuple[Assignment, LearnerGrade | None]]:
-    """Staff see every assignment; a learner sees the released ones, each with their own grade."""
-    assert access.course.id is not None and access.user.id is not None
-    found: list[tuple[Assignment, LearnerGrade | None]] = []
-    now = utcnow()
-    for assignment in assignment_service.assignments_of(session, course_id=access.course.id):
-        if access.staff:
-            found.append((assignment, None))
-        elif as_utc(assignment.release_at) <= now:
-            found.append((assignment, learner_grade(session, assignment=assignment, user_id=access.user.id)))
-    return found
 
 
 # Courses and enrolment
