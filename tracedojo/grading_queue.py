@@ -150,9 +150,10 @@ class GradingQueue:
             self._jobs.put(job)
         return len(jobs)
 
-    def enqueue(self, submission_id: int) -> None:
+    def enqueue(self, submission_id: int, *, learner: int | None = None) -> None:
+        """Hand a stored submission to the pool; ``learner`` (its author) saves looking it up."""
         self.hub.open(submission_id)
-        self._jobs.put(Job(submission_id, self._learner_of(submission_id)))
+        self._jobs.put(Job(submission_id, learner if learner is not None else self._learner_of(submission_id)))
 
     def _learner_of(self, submission_id: int) -> int | None:
         with Session(self.engine) as session:

@@ -55,7 +55,7 @@ def submit(session: Session, platform: Platform, *, user: User, exercise: Exerci
     assert row.id is not None
     # Handing it over may wait (for a broker connection, under a burst): not while holding a database one.
     session.commit()
-    platform.queue.enqueue(row.id)
+    platform.queue.enqueue(row.id, learner=user.id)
     return row
 
 
