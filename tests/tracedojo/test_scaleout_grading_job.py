@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 from datetime import timedelta
@@ -18,6 +19,7 @@ from tracedojo.grading_job import (
     Claim,
     LeaseHeartbeat,
     LeaseHeld,
+    LeaseKeeper,
     claim,
     renew,
     requeue_stale,
@@ -170,3 +172,19 @@ def test_a_heartbeat_keeps_a_long_grading_s_short_lease_and_stops_with_it(engine
     assert not renew(engine, held, lease_seconds=60)  # the old claim cannot take it back
     assert store_results(engine, held, _results(7.0), version="v") is None
     assert store_results(engine, successor, _results(7.0), version="v") is not None
+
+
+def test_one_lease_keeper_renews_every_held_lease_and_lets_go_of_each(engine: Engine) -> None:
+    first, second = _stored(engine), _stored(engine)
+    keeper = LeaseKeeper(engine, lease_seconds=0.6)
+    held = [claim(engine, n, worker_id="a", lease_seconds=0.6) for n in (first, second)]
+    assert isinstance(held[0], Claim) and isinstance(held[1], Claim)
+    with keeper.holding(held[0]):
+        with keeper.holding(held[1]):
+            time.sleep(1.5)  # over twice the lease: both are still held
+            assert isinstance(claim(engine, first, worker_id="b", lease_seconds=60), LeaseHeld)
+            assert isinstance(claim(engine, second, worker_id="b", lease_seconds=60), LeaseHeld)
+        time.sleep(0.9)  # the second grading ended: its lease runs out, the first one's does not
+        assert isinstance(claim(engine, second, worker_id="b", lease_seconds=60), Claim)
+        assert isinstance(claim(engine, first, worker_id="b", lease_seconds=60), LeaseHeld)
+    assert [t.name for t in threading.enumerate()].count("lease-keeper") >= 1
