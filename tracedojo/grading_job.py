@@ -205,42 +205,12 @@ def renew(engine: Engine, held: Claim, *, lease_seconds: float, now: datetime | 
         )
 
 
-class LeaseHeartbeat:
-    """Renews a claim's lease while its grading runs, so the lease can be short.
-
-    A worker that dies (SIGKILL, lost machine) stops renewing, and its submission is
-    free again within one lease rather than after the longest grading possible.
-    """
-
-    def __init__(self, engine: Engine, held: Claim, *, lease_seconds: float) -> None:
-        self.engine = engine
-        self.held = held
-        self.lease_seconds = lease_seconds
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._beat, name=f"lease-{held.submission_id}", daemon=True)
-
-    def __enter__(self) -> LeaseHeartbeat:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-
-    def _beat(self) -> None:
-        while not self._stop.wait(self.lease_seconds / 3):
-            try:
-                if not renew(self.engine, self.held, lease_seconds=self.lease_seconds):
-                    return  # lost: the final write will be refused, nothing more to keep
-            except Exception as exc:
-                log.warning("submission %d: could not renew its lease: %s", self.held.submission_id, exc)
-
-
 class LeaseKeeper:
     """One thread per process renews every lease its gradings hold, every third of a lease.
 
-    The same guarantee as a ``LeaseHeartbeat`` per grading, without starting and joining a thread for each
-    submission (under a burst that was a noticeable share of the web process's CPU).
+    A worker that dies (SIGKILL, lost machine) stops renewing, and its submission is free again within
+    one lease rather than after the longest grading possible. One thread serves every grading of the
+    process: none is started and joined per submission (under a burst that cost the web process CPU).
     """
 
     def __init__(self, engine: Engine, *, lease_seconds: float) -> None:

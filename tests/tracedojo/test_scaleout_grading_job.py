@@ -17,7 +17,6 @@ from tracedojo.celery_app import CeleryQueue, make_celery
 from tracedojo.db import make_engine, migrate
 from tracedojo.grading_job import (
     Claim,
-    LeaseHeartbeat,
     LeaseHeld,
     LeaseKeeper,
     claim,
@@ -158,15 +157,15 @@ def test_enqueueing_with_the_broker_down_keeps_the_row_and_returns_quickly(tmp_p
     queue.stop()
 
 
-def test_a_heartbeat_keeps_a_long_grading_s_short_lease_and_stops_with_it(engine: Engine) -> None:
+def test_the_lease_keeper_keeps_a_long_grading_s_short_lease_and_stops_with_it(engine: Engine) -> None:
     submission_id = _stored(engine)
     held = claim(engine, submission_id, worker_id="a", lease_seconds=0.6)
     assert isinstance(held, Claim)
-    with LeaseHeartbeat(engine, held, lease_seconds=0.6):
+    with LeaseKeeper(engine, lease_seconds=0.6).holding(held):
         time.sleep(1.5)  # over twice the lease: without renewal another worker could take it now
         assert isinstance(claim(engine, submission_id, worker_id="b", lease_seconds=60), LeaseHeld)
         assert requeue_stale(engine, requeue_after=60) == []
-    time.sleep(0.8)  # the heartbeat stopped with the grading: the lease runs out
+    time.sleep(0.8)  # the keeper let go when the grading ended: the lease runs out
     successor = claim(engine, submission_id, worker_id="b", lease_seconds=60)
     assert isinstance(successor, Claim)
     assert not renew(engine, held, lease_seconds=60)  # the old claim cannot take it back
