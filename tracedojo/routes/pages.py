@@ -252,7 +252,8 @@ async def practice_submit(
             status_code=400,
         )
     try:
-        row = submit(session, platform, user=user, exercise=exercise, code=code)
+        # In a thread: storing it may wait for SQLite's lock, which the event loop must not do.
+        row = await run_in_threadpool(submit, session, platform, user=user, exercise=exercise, code=code)
     except CodeTooLarge as exc:
         return _practice(
             request,
