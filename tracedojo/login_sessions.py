@@ -13,7 +13,7 @@ import secrets
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import String, update
+from sqlalchemy import String, delete, or_, update
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from tracedojo.models import User, utcnow
@@ -43,6 +43,11 @@ def start(session: Session, *, user_id: int, kind: LoginKind, max_age: int) -> s
     """Store a new sign-in and return the secret its client keeps (committed)."""
     secret = secrets.token_urlsafe(32)
     now = utcnow()
+    table = LoginSession.__table__  # type: ignore[attr-defined]
+    # The user's ended sign-ins are no longer needed (an unknown secret signs nobody in): the table stays small.
+    session.connection().execute(
+        delete(table).where(table.c.user_id == user_id, or_(table.c.expires_at < now, table.c.revoked_at.is_not(None)))
+    )
     session.add(
         LoginSession(
             id=_digest(secret), user_id=user_id, kind=kind, created_at=now, expires_at=now + timedelta(seconds=max_age)

@@ -8,10 +8,11 @@ from pathlib import Path
 from argon2 import PasswordHasher
 from factories import PASSWORD, create_learner, make_settings, random_username
 from fastapi.testclient import TestClient
-from sqlmodel import Session
+from sqlmodel import Session, select
 from test_pages import csrf_of, sign_in
 
 from tracedojo.app import create_app
+from tracedojo.login_sessions import LoginSession
 from tracedojo.models import User
 from tracedojo.platform_state import Platform
 
@@ -104,3 +105,13 @@ def test_a_hash_made_with_heavier_parameters_still_signs_in_and_is_redone(
     _token(client, learner)
     session.refresh(learner)
     assert learner.password_hash.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+
+
+def test_ended_sign_ins_are_forgotten_at_the_next_one(client: TestClient, session: Session, learner: User) -> None:
+    ended = _token(client, learner)
+    assert client.post("/api/auth/logout", headers={"Authorization": f"Bearer {ended}"}).status_code == 204
+    live = _token(client, learner)
+    rows = session.exec(select(LoginSession).where(LoginSession.user_id == learner.id)).all()
+    assert len(rows) == 1 and rows[0].revoked_at is None
+    assert client.get("/api/exercises", headers={"Authorization": f"Bearer {live}"}).status_code == 200
+    assert client.get("/api/exercises", headers={"Authorization": f"Bearer {ended}"}).status_code == 401
