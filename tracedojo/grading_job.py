@@ -137,8 +137,9 @@ def _claim(
         if learner is None:
             return None
         if fair:
-            # One claim per learner at a time (PostgreSQL: the learner's row is locked; SQLite: one writer).
-            connection.execute(select(users.c.id).where(users.c.id == learner).with_for_update())
+            if connection.dialect.name == "postgresql":
+                # One claim per learner at a time: the learner's row is locked (SQLite has one writer anyway).
+                connection.execute(select(users.c.id).where(users.c.id == learner).with_for_update())
             other, theirs = table.alias("other"), table.alias("theirs")
             busy = exists().where(
                 other.c.user_id == learner,
