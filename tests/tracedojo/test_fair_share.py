@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from contextlib import ExitStack
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from factories import EXERCISES, PASSWORD, create_learner, make_settings
 from fastapi.testclient import TestClient
+from scaleout import postgres_database
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
@@ -42,12 +44,19 @@ def test_the_pool_takes_a_learner_with_nothing_running_first() -> None:
     assert len(jobs) == 4
 
 
-@pytest.fixture
-def engine(tmp_path: Path) -> Iterator[Engine]:
-    engine = make_engine(f"sqlite:///{tmp_path / 'fair.db'}")
-    migrate(engine)
-    yield engine
-    engine.dispose()
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.services)])
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """The claim's rule on both databases (the Celery workers' is PostgreSQL's)."""
+    with ExitStack() as stack:
+        url = (
+            f"sqlite:///{tmp_path / 'fair.db'}"
+            if request.param == "sqlite"
+            else stack.enter_context(postgres_database())
+        )
+        engine = make_engine(url)
+        migrate(engine)
+        yield engine
+        engine.dispose()
 
 
 def _learner_with(engine: Engine, *statuses: SubmissionStatus) -> list[int]:

@@ -20,9 +20,9 @@ deployment, or is already tested on these services:
 * ``test_accessibility_browser.py``: axe, page widths and keyboard use check the pages' markup,
   CSS and scripts, which are the same whatever database and queue serve them (the learner flow
   itself is rerun in ``test_browser.py``).
-* ``test_fair_share.py``: the inline pool's fair queue and the claim's rule on a SQLite file of its own,
-  then the inline pool end to end; the scale-out stack runs one worker process of concurrency 1, so
-  there is no second worker to share (the same claim rule is what the Celery workers follow).
+* ``test_fair_share.py``: the inline pool's fair queue, the claim's rule (the Celery workers') on a
+  SQLite file and on a PostgreSQL database of its own, then the inline pool end to end; the scale-out
+  stack runs one worker process of concurrency 1, so there is no second worker to share.
 * ``test_rate_limits_shared.py``: already runs on the real Redis, two platforms sharing one limit.
 * ``test_text_clean.py``: stores a result row by hand with a lone surrogate in its JSON steps, as only
   SQLite's JSON text holds it; the cleaning itself is the same code whatever the database.
