@@ -7,10 +7,13 @@ from sqlalchemy import engine_from_config, pool
 from sqlmodel import SQLModel
 
 import tracedojo.course_models
+import tracedojo.lti.models
 import tracedojo.models  # noqa: F401  (registers the tables)
-from tracedojo import (
-    login_sessions,  # noqa: F401  (revocable sign-ins)
-    stepping,  # noqa: F401  (the stepper's tables)
+from tracedojo import (  # noqa: F401  (the stepper's, the learning modes' and the sign-ins' tables)
+    login_sessions,
+    predict_mode,
+    review,
+    stepping,
 )
 from tracedojo.settings import Settings
 

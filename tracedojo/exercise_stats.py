@@ -11,6 +11,12 @@ from sqlmodel import Session, col, select
 from grader import Exercise
 from grader.results import StepResult
 from tracedojo.models import QuizAnswer, Role, Submission, SubmissionStatus, User, first_failure, parse_steps
+from tracedojo.predict_review_stats import (
+    PredictLessonStats,
+    ReviewLessonStats,
+    predict_lesson_stats,
+    review_lesson_stats,
+)
 
 _NOT_PASSED = ("failed", "timeout", "error")
 WRONG_REPLIES_SHOWN = 3
@@ -52,6 +58,8 @@ class ExerciseStats(BaseModel):
     did_not_load: int  # not passed, and no step failed: the code never ran (syntax error, no endpoint...)
     steps: list[StepStats]
     quiz: list[QuestionStats]
+    predict: PredictLessonStats  # the Predict mode's runs and scores
+    review: ReviewLessonStats  # the Review mode's cards and ratings
 
 
 def exercise_stats(session: Session, *, exercise: Exercise) -> ExerciseStats:
@@ -100,6 +108,8 @@ def exercise_stats(session: Session, *, exercise: Exercise) -> ExerciseStats:
             for row in exercise.execution_table
         ],
         quiz=_quiz_stats(session, exercise=exercise, learners=learners),
+        predict=predict_lesson_stats(session, slug=exercise.slug),
+        review=review_lesson_stats(session, slug=exercise.slug),
     )
 
 

@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 
 from grader import Exercise
 from tracedojo.models import QuizAnswer, Role, Submission, SubmissionStatus, User
+from tracedojo.predict_review_stats import predict_review_cells
 
 
 class GradeCell(BaseModel):
@@ -25,6 +26,8 @@ class GradeCell(BaseModel):
     attempts: int
     passed: bool
     last_activity: datetime | None = None
+    predict_best: float | None = None  # best Predict run, 0..1
+    reviews: int = 0  # Review ratings given
 
 
 class GradebookRow(BaseModel):
@@ -111,6 +114,10 @@ def gradebook(session: Session, *, exercises: list[Exercise]) -> list[GradebookR
         if score is not None and (cell.best_code_score is None or score > cell.best_code_score):
             cell.best_code_score = score
         cell.passed = cell.passed or status == SubmissionStatus.PASSED
+    for (user_id, slug), modes in predict_review_cells(session).items():
+        cell = cells.get(user_id, {}).get(slug)
+        if cell is not None:
+            cell.predict_best, cell.reviews = modes.predict_best, modes.reviews
     return [_row(learner, cells[learner.id]) for learner in learners if learner.id is not None]
 
 
@@ -190,6 +197,8 @@ def csv_header(exercises: Iterable[Exercise]) -> list[str]:
     header = ["username", "last activity (UTC)", "quiz", "quiz max", "code", "code max", "exercises passed"]
     for exercise in exercises:
         header += [f"{exercise.slug} {part}" for part in ("quiz", "code", "attempts", "passed", "last activity (UTC)")]
+    for exercise in exercises:  # the learning modes' columns after the original ones, which keep their places
+        header += [f"{exercise.slug} {part}" for part in ("predict best", "reviews")]
     return header
 
 
@@ -217,5 +226,8 @@ def gradebook_csv(rows: list[GradebookRow], *, exercises: list[Exercise]) -> str
                 "yes" if cell.passed else "no",
                 _when(cell.last_activity),
             ]
+        for exercise in exercises:
+            cell = row.exercises[exercise.slug]
+            line += [_number(cell.predict_best), str(cell.reviews)]
         writer.writerow(line)
     return out.getvalue()

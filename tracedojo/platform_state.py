@@ -12,6 +12,7 @@ from tracedojo.event_relay import RedisRelayHub
 from tracedojo.grading_queue import GradingQueue
 from tracedojo.lessons import Catalog
 from tracedojo.live import LiveHub
+from tracedojo.lti.passback import GradePassback, RetryPolicy
 from tracedojo.security import RateLimit, TokenSigner, rate_limit_storage
 from tracedojo.settings import Settings
 
@@ -28,6 +29,7 @@ class Platform:
     register_limit: RateLimit
     submission_limit: RateLimit
     spray_limit: RateLimit
+    passback: GradePassback
 
     @classmethod
     def build(cls, settings: Settings) -> Platform:
@@ -56,6 +58,9 @@ class Platform:
                 hub=hub,
                 lease_seconds=settings.lease_seconds,
             )
+        passback = lti_passback(engine, settings)
+        if isinstance(queue, GradingQueue):
+            queue.grader.on_graded.append(passback.graded)
         storage = rate_limit_storage(settings.rate_limit_storage_url)
         prefix = settings.events_prefix
         return cls(
@@ -82,4 +87,10 @@ class Platform:
                 storage=storage,
                 namespace=prefix,
             ),
+            passback=passback,
         )
+
+
+def lti_passback(engine: Engine, settings: Settings) -> GradePassback:
+    policy = RetryPolicy(first_delay=settings.lti_retry_seconds, max_attempts=settings.lti_max_attempts)
+    return GradePassback(engine, policy=policy, poll=settings.lti_poll_seconds)

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from factories import EXERCISES
+from playwright.sync_api import expect
 from test_browser import base_url, chromium, page, register, settings  # noqa: F401  (fixtures)
 
 from grader import find_exercise
@@ -25,7 +26,8 @@ RUNS = 5
 _WATCH = """() => {
   window.__latency = {};
   const run = document.querySelector('#run');
-  document.addEventListener('click', () => { window.__latency.click = performance.now(); }, {capture: true, once: true});
+  const clicked = () => { window.__latency.click = performance.now(); };
+  document.addEventListener('click', clicked, {capture: true, once: true});
   const seen = () => {
     const t = performance.now();
     if (window.__latency.click === undefined) return;
@@ -35,12 +37,12 @@ _WATCH = """() => {
     if (window.__latency.verdict === undefined && verdict && /Passed|Failed/.test(verdict.textContent))
       window.__latency.verdict = t;
   };
-  new MutationObserver(seen).observe(document.body, {subtree: true, childList: true, attributes: true, characterData: true});
+  const all = {subtree: true, childList: true, attributes: true, characterData: true};
+  new MutationObserver(seen).observe(document.body, all);
 }"""
 
 
-def test_click_to_first_row_and_to_verdict_is_reported(page: Any, base_url: str) -> None:  # noqa: F811
-    expect = pytest.importorskip("playwright.sync_api").expect
+def test_click_to_first_row_and_to_verdict_is_reported(page: Any, base_url: str) -> None:
     exercise = find_exercise("echo-once", EXERCISES)
     register(page, base_url)
     page.goto(f"{base_url}/exercises/{exercise.slug}/code")

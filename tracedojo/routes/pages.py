@@ -34,6 +34,7 @@ from tracedojo.lessons import LessonPublic, lesson_of
 from tracedojo.models import USERNAME_RULE, SubmissionCreate, SubmissionStatus, User, UserCreate
 from tracedojo.platform_state import Platform
 from tracedojo.progress import progress_of
+from tracedojo.review import due_today_count
 from tracedojo.step_wording import lines_named
 from tracedojo.submissions import (
     CodeTooLarge,
@@ -81,6 +82,7 @@ def home(request: Request, user: OptionalUser, session: SessionDep, platform: Pl
             "progress": progress,
             "done": done,
             "score_policy": quiz.SCORE_POLICY,
+            "review_due": due_today_count(session, user_id=user.id, exercises=exercises) if user and user.id else 0,
             **home_notices(session, user),
         },
         user=user,
