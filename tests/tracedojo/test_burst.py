@@ -16,10 +16,13 @@ from pathlib import Path
 import httpx2
 import pytest
 from factories import EXERCISES, PASSWORD, create_learner, make_settings
+from fastapi.testclient import TestClient
 from live_server import running_server
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlmodel import Session
 from websockets.asyncio.client import connect
 
+from tracedojo.app import create_app
 from tracedojo.db import make_engine, migrate
 
 LEARNERS = 60  # enough to need more threads than the server has: 20 passed even before the fix
@@ -82,3 +85,22 @@ def test_a_simultaneous_burst_gives_no_error_and_grades_every_submission(
     assert outcomes == [(202, "passed")] * LEARNERS
     assert "Exception in ASGI application" not in caplog.text
     assert "QueuePool limit" not in caplog.text
+
+
+def test_a_pool_that_stays_exhausted_answers_503_with_retry_after(tmp_path: Path) -> None:
+    """Only when every connection stayed busy for the pool's whole timeout; never a 500."""
+    app = create_app(make_settings(tmp_path))
+
+    @app.get("/api/test-only/pool-exhausted")
+    @app.get("/test-only/pool-exhausted")
+    def exhausted() -> None:
+        raise PoolTimeout("QueuePool limit of size 10 overflow 30 reached, connection timed out, timeout 30.00")
+
+    with TestClient(app) as client:
+        response = client.get("/api/test-only/pool-exhausted")
+        assert response.status_code == 503
+        assert response.headers["retry-after"] == "2"
+        assert response.json() == {"detail": "The server is busy; try again in a few seconds."}
+        page = client.get("/test-only/pool-exhausted")
+        assert page.status_code == 503 and "The server is busy" in page.text
+        assert page.headers["retry-after"] == "2"
