@@ -8,6 +8,7 @@ from sqlmodel import SQLModel
 
 import tracedojo.course_models
 import tracedojo.lti.models
+import tracedojo.mode_attempts
 import tracedojo.models  # noqa: F401  (registers the tables)
 from tracedojo import (  # noqa: F401  (the stepper's, the learning modes' and the sign-ins' tables)
     login_sessions,

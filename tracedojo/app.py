@@ -150,6 +150,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         instructor_api,
         learner,
         lti,
+        modes,
         pages,
         predict,
         review,
@@ -167,6 +168,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(similarity.pages)
     app.include_router(courses.router)
     app.include_router(course_pages.router)
+    app.include_router(modes.api)
+    app.include_router(modes.pages)
     app.include_router(lti.router)
     app.include_router(predict.api)
     app.include_router(predict.pages)

@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 
 from grader import Exercise
 from grader.results import StepResult
+from tracedojo.mode_attempts import mode_submission_ids
 from tracedojo.models import QuizAnswer, Role, Submission, SubmissionStatus, User, first_failure, parse_steps
 from tracedojo.predict_review_stats import (
     PredictLessonStats,
@@ -67,7 +68,9 @@ def exercise_stats(session: Session, *, exercise: Exercise) -> ExerciseStats:
     learners = select(User.id).where(User.role == Role.LEARNER)
     submissions = session.exec(
         select(Submission.user_id, Submission.status, Submission.steps).where(
-            Submission.exercise_slug == exercise.slug, col(Submission.user_id).in_(learners)
+            Submission.exercise_slug == exercise.slug,
+            col(Submission.user_id).in_(learners),
+            col(Submission.id).not_in(mode_submission_ids()),
         )
     ).all()
     failed_first: Counter[int] = Counter()

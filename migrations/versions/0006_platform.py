@@ -1,7 +1,7 @@
 """revocable sign-ins (browser sessions and API tokens)
 
 Revision ID: 0006_platform
-Revises: 0008_review
+Revises: 0007_modes
 Create Date: 2026-12-01 03:40:00.000000
 """
 
@@ -12,7 +12,7 @@ import sqlmodel
 from alembic import op
 
 revision = "0006_platform"
-down_revision = "0008_review"
+down_revision = "0007_modes"
 branch_labels = None
 depends_on = None
 

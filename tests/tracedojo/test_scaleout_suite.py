@@ -34,6 +34,8 @@ deployment, or is already tested on these services:
   ``test_frontend_build.py``, ``test_step_wording.py``, ``test_trace_view.py``: no platform runs
   in them (grading CLI, catalog, hashing, settings, the front-end bundle, result wording, the lanes
   derived from an exercise), so there is no database or queue to change.
+* ``test_modes_browser.py``: the mode pages' keyboard play, axe and 390 px checks test their markup, CSS
+  and scripts, the same whatever serves them; their API and grading are rerun in ``test_api_modes.py``.
 """
 
 from __future__ import annotations
@@ -60,6 +62,7 @@ GROUPS = {
         "test_courses_feedback.py",
         "test_cli_courses.py",
         "test_similarity.py",
+        "test_api_modes.py",
         "test_lti_launch.py",
         "test_lti_services.py",
         "test_lti_registration.py",
@@ -79,6 +82,7 @@ GROUPS = {
         "test_live_fallback.py",
         "test_live_real_clients.py",
         "test_course_pages.py",
+        "test_modes_pages.py",
         "test_predict_review_pages.py",
     ],
     "browser": [
@@ -112,6 +116,7 @@ LEFT_OUT = {
     "test_fair_share.py",
     "test_rate_limits_shared.py",
     "test_text_clean.py",
+    "test_modes_browser.py",
     "test_event_relay.py",
     "test_browser_latency.py",
 }
