@@ -41,6 +41,7 @@ from grader.checks import (
     StepCheck,
 )
 from grader.payloads import TemplateError, Values, lesson_values, render, render_bytes, render_json
+from grader.results import clean_text
 
 MAX_PAYLOAD = 200  # characters, as in the result's frames
 MAX_FRAMES = 32  # per step, as in the result's frames
@@ -500,15 +501,18 @@ def _run_step(raw: Any) -> RunStep | None:
             continue
     paused = raw.get("paused_line")
     variables = raw.get("variables")
+    # Learner text, possibly stored before results were cleaned: cleaned here as it is read (``text_clean``).
     return RunStep(
         n=raw["n"],
-        status=str(raw.get("status", "")),
-        expected=str(raw.get("expected") or ""),
-        actual=str(raw.get("actual") or ""),
-        message=str(raw.get("message") or ""),
+        status=clean_text(str(raw.get("status", ""))),
+        expected=clean_text(str(raw.get("expected") or "")),
+        actual=clean_text(str(raw.get("actual") or "")),
+        message=clean_text(str(raw.get("message") or "")),
         frames=frames[:MAX_FRAMES],
         paused_line=paused if isinstance(paused, int) and paused >= 1 else None,
-        variables={str(k): str(v) for k, v in variables.items()} if isinstance(variables, dict) else {},
+        variables={clean_text(str(k)): clean_text(str(v)) for k, v in variables.items()}
+        if isinstance(variables, dict)
+        else {},
     )
 
 

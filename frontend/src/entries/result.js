@@ -1,6 +1,6 @@
 // The submission page: follows the grading live (rows turn green or red, the verdict is
 // announced), then fetches the page once more for the sections stored with the result.
-import { follow } from "../result/live.js";
+import { follow, queueText } from "../result/live.js";
 import { mountStepper } from "../stepper/stepper.js";
 import { firstFailure, inlineCode, isFailure, setBadge, stepNote } from "../result/present.js";
 
@@ -104,5 +104,14 @@ if (page && page.dataset.final !== "true") {
   const first = document.querySelector("tr.step.pending");
   if (first) first.classList.add("running");
   setBadge(document.getElementById("overall-status"), "running");
-  follow(id, { onStep: showStep, onResult: showResult });
+  const note = document.getElementById("live-note");
+  const grading = note.dataset.grading;
+  const onQueue = (ahead) => {
+    note.textContent = queueText(ahead);
+  };
+  const onStep = (step) => {
+    if (note.textContent !== grading) note.textContent = grading;
+    showStep(step);
+  };
+  follow(id, { onStep, onResult: showResult, onQueue });
 }

@@ -1,7 +1,7 @@
 // Submitting from the code page without leaving it: the code goes to the JSON API, the rows of
 // the trace beside the editor turn green or red as the live socket reports them, the verdict is
 // announced, focus moves to the first failing row and the line a message names is marked.
-import { follow } from "./live.js";
+import { follow, queueText } from "./live.js";
 import { mountStepper } from "../stepper/stepper.js";
 import { firstFailure, inlineCode, isFailure, namedLine, setBadge, stepNote, verdictText } from "./present.js";
 
@@ -205,6 +205,17 @@ export function setUpRun({ form, editor, panel, request = null, onResult = null 
     panel.dataset.submission = String(id);
     reset();
     panel.scrollIntoView({ block: "nearest" });
-    follow(id, { onStep: showStep, onResult: (result) => showResult(id, result, data) });
+    const grading = verdict.textContent;
+    let queued = false;
+    const onQueue = (ahead) => {
+      queued = true;
+      verdict.textContent = queueText(ahead);
+    };
+    const onStep = (step) => {
+      if (queued) verdict.textContent = grading;
+      queued = false;
+      showStep(step);
+    };
+    follow(id, { onStep, onResult: (result) => showResult(id, result, data), onQueue });
   });
 }
