@@ -59,7 +59,6 @@ def describe_exception(exc: BaseException, filename: str) -> dict[str, Any]:
     }
 
 
-_DRAIN_SECONDS = 30.0
 # The connection whose endpoint run this task belongs to; tasks the learner starts inherit it. A send on another
 # connection (a broadcast) runs on the sender's stack, so its variables are not the receiving endpoint's.
 _serving: contextvars.ContextVar[_Connection | None] = contextvars.ContextVar("tracedojo_serving", default=None)
@@ -294,10 +293,12 @@ class _Connection:
         try:
             await self.emit({"t": "done", "error": error})
             # Half-close, then keep reading until the bridge hangs up: closing while its last write is
-            # in flight would make it lose the frames above.
+            # in flight would make it lose the frames above. No timer: the bridge hangs up at the end of the
+            # trace at the latest, and a pending timer would keep the event loop from looking quiet to the
+            # grader (``_linux.blocked_forever``), which ends "no message" windows early only then.
             self.sock.shutdown(socket.SHUT_WR)
-            await asyncio.wait_for(asyncio.shield(reader), timeout=_DRAIN_SECONDS)
-        except (TimeoutError, OSError):
+            await reader
+        except OSError:
             pass
         reader.cancel()
         self.sock.close()
