@@ -92,6 +92,8 @@ class TraceRun:
         self.wire = WireLog()  # what crossed the wire in each row, for the learner's replay (display only)
         names = {a.client for row in exercise.execution_table for a in row.check}
         self.many_clients = len(names) > 1
+        self.budget = timeout  # what the check under way may wait (less for a row's first check: see _run_row)
+        self.carried = 0.0  # seconds the previous row spent waiting for the app to pause
 
     # -- the trace ---------------------------------------------------------------------------
 
@@ -117,6 +119,10 @@ class TraceRun:
         started = time.perf_counter()
         expected_parts: list[str] = []
         actual_parts: list[str] = []
+        # A passed row's wait for the app to pause (below) counts towards the next row's first check: a step's
+        # time runs from the message's delivery, so an app that hangs on a message costs one step timeout.
+        self.budget = self.timeout - self.carried
+        self.carried = 0.0
         try:
             for action in row.check:
                 if time.monotonic() > self.deadline:
@@ -127,11 +133,13 @@ class TraceRun:
                         say.TRACE_TIMEOUT_MESSAGE,
                     )
                 expected, actual = self._perform(action)
+                self.budget = self.timeout
                 if expected:
                     expected_parts.append(expected)
                 if actual:
                     actual_parts.append(actual)
         except StepFailure as failure:
+            self.budget = self.timeout
             variables = self._variables(row)
             return StepResult(
                 n=row.n,
@@ -147,7 +155,9 @@ class TraceRun:
             )
         # The wait for the app to pause (see _variables) is part of the row's time: a hanging app's extra
         # wait shows in the row that delivered the message, not in no row at all.
+        settling = time.monotonic()
         variables = self._variables(row, settle=True)
+        self.carried = time.monotonic() - settling
         return StepResult(
             n=row.n,
             title=row.action,
@@ -253,7 +263,7 @@ class TraceRun:
         return f"Client {peer.name}: " if self._named(peer) else ""
 
     def _step_timeout(self) -> float:
-        return max(0.05, min(self.timeout, self.deadline - time.monotonic()))
+        return max(0.05, min(self.budget, self.deadline - time.monotonic()))
 
     def _crash_note(self, peer: Peer) -> str:
         return say.crash_note(peer.record, self.context.describe_exit)
