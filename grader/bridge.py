@@ -228,19 +228,21 @@ class Bridge:
             await send(message)
 
         while True:
-            data = b""
+            data: bytes | None = b""
             if open_ and not record.backlog():
-                with anyio.move_on_after(_POLL):
-                    await anyio.wait_readable(sock)
                 try:
-                    data = sock.recv(65536)
+                    data = sock.recv(65536)  # what is there already, without waiting (or registering to wait)
                 except BlockingIOError:
-                    pass
+                    with anyio.move_on_after(_POLL):
+                        await anyio.wait_readable(sock)
+                    data = None  # look again after the deadline checks below
                 except OSError:
                     open_ = False
                 else:
                     open_ = bool(data)
-                if not open_:
+                if data is None:
+                    data = b""
+                elif not open_:
                     record.eof = True
                     await self._ended(to_client, record)
             else:
@@ -250,6 +252,8 @@ class Bridge:
                 try:
                     frames = reader.feed(data)
                     record.partial = reader.pending
+                    if not frames:
+                        await anyio.lowlevel.checkpoint()  # a frame arriving in pieces does not hog the loop
                     for frame in frames:
                         await self._relay(frame, to_client, record)
                 except protocol.ProtocolViolation as exc:
