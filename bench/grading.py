@@ -4,8 +4,9 @@
 
 1. echo-once, one submission at a time on one warm sandbox, interleaved with the *in-process floor*: the same
    checks of the same submissions (both passes, lesson and random payloads) with no process boundary, in this
-   warm interpreter (the submission loaded with the grader's own ``mount``, a plain TestClient on the
-   grader's portal, no bridge, no sandbox). Prints both, their ratio, and CPU per submission on each side.
+   warm interpreter (the submission loaded with the grader's own ``mount``, a TestClient on the grader's
+   portal, no bridge, no sandbox), and with a plain TestClient (a portal thread per connection). Prints
+   them, the ratios, and CPU per submission on each side.
 2. Every lesson's reference solution, graded N times: median and p90 per submission.
 3. Throughput with J threads grading at once.
 4. Memory: the zygote's RSS and the sandboxed children's peak RSS over the first 30 and the last 30 of the
@@ -90,7 +91,7 @@ def percentile(values: list[float], q: float) -> float:
 # -- the in-process floor ----------------------------------------------------------------------------------
 
 
-def in_process(exercise: Exercise, code: str, seed: int) -> bool:
+def in_process(exercise: Exercise, code: str, seed: int, *, portal: bool = True) -> bool:
     """The same checks as the grader's, with no process boundary: whether every row passes on both passes.
 
     What only the sandbox can observe (the app waiting, handling, finishing) is not checked here, which
@@ -101,7 +102,8 @@ def in_process(exercise: Exercise, code: str, seed: int) -> bool:
     exec(compile(code, "submission.py", "exec"), module.__dict__)
     mounted = mount(dict(module.__dict__), "submission", exercise.endpoint.path)
     client = TestClient(mounted.app)
-    client.portal = shared_portal()
+    if portal:  # the grader's one event-loop thread; without it, a TestClient starts one per connection
+        client.portal = shared_portal()
     passes = [lesson_values(exercise.payloads), random_values(exercise.payloads, random.Random(seed))]
     return all(_floor_trace(exercise, client, values) for values in passes)
 
@@ -187,6 +189,7 @@ def main() -> int:
         graded_cpu: list[float] = []
         floor: list[float] = []
         floor_cpu: list[float] = []
+        plain: list[float] = []
         zygote_rss: list[int] = []
         first_exit = len(sandbox.recent_exits)
         for i, (name, code, fails_at) in enumerate(submissions):
@@ -205,6 +208,8 @@ def main() -> int:
                     print(f"UNEXPECTED FLOOR VERDICT {name}")
                 floor.append(wall)
                 floor_cpu.append(cpu)
+                _, wall, _ = _timed(lambda code=code: in_process(exercise, code, 1, portal=False))
+                plain.append(wall)
             if i + 1 in (30, len(submissions)):
                 zygote_rss.append(_rss_kb(sandbox, zygote=True))
         time.sleep(0.2)  # the last exits are reported as the zygote reaps them
@@ -255,11 +260,14 @@ def main() -> int:
     print(f"echo-once, {len(graded)} correct submissions (of {len(submissions)} graded), one at a time, interleaved:")
     print(f"  sandboxed grading         p50 {_ms(g50)}   p90 {_ms(percentile(graded, 0.9))}   mean {_ms(gmean)}")
     print(f"  in-process floor          p50 {_ms(f50)}   p90 {_ms(percentile(floor, 0.9))}   mean {_ms(fmean)}")
+    p50 = percentile(plain, 0.5)
+    print(f"  floor, plain TestClient   p50 {_ms(p50)}   (a portal thread per connection, as in a learner's test)")
     ratio = g50 / f50
     print(
         f"  grading / floor           {ratio:.2f}x (p50), {gmean / fmean:.2f}x (mean)   "
         f"goal under {FLOOR_RATIO_GOAL:.0f}x: {'met' if ratio < FLOOR_RATIO_GOAL else 'NOT met'}"
     )
+    print(f"  grading / plain floor     {g50 / p50:.2f}x (p50)")
     if sandbox_cpu:
         print(
             f"  CPU per submission        sandbox {_ms(statistics.median(sandbox_cpu))} (median, the child's own), "
