@@ -204,7 +204,8 @@ def blocked_forever(pid: int) -> tuple[int, int] | None:
     Quiet means, all read from the kernel: one thread, blocked in an epoll wait with no timeout; pid 1 of its
     own pid namespace (the kernel drops signals an init has no handler for, so an interval timer's SIGALRM
     cannot end it), with no handler for SIGALRM (the interval timer ``setitimer`` sets, which /proc does not
-    list) and no signal pending. ``nothing_scheduled`` checks the rest (children, POSIX timers, descriptors).
+    list), no signal blocked (a blocked one is queued, not dropped) and none pending. ``nothing_scheduled``
+    checks the rest (children, POSIX timers, descriptors).
     """
     kinds = _INFINITE_WAIT.get(platform.machine())
     if kinds is None:
@@ -223,6 +224,8 @@ def blocked_forever(pid: int) -> tuple[int, int] | None:
             return None
         if int(status["SigPnd"], 16) or int(status["ShdPnd"], 16) or int(status["SigCgt"], 16) & _SIGALRM_BIT:
             return None
+        if int(status["SigBlk"], 16):
+            return None  # a blocked signal is queued even without a handler (for a signalfd, or for later)
         return int(status["voluntary_ctxt_switches"]), int(status["nonvoluntary_ctxt_switches"])
     except (OSError, ValueError, IndexError, KeyError):
         return None

@@ -43,6 +43,23 @@ def forge_waiting():
                 sock.sendall(struct.pack(">I", len(body)) + body)
             finally:
                 sock.detach()
+
+
+def alarm_through_signalfd(websocket):
+    # SIGALRM blocked (so queued, not dropped, with no handler) and read from a signalfd the loop watches
+    import ctypes, os, signal
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
+    mask = (ctypes.c_ulong * 16)()
+    mask[0] = 1 << (signal.SIGALRM - 1)
+    fd = ctypes.CDLL(None, use_errno=True).signalfd(-1, ctypes.byref(mask), os.O_NONBLOCK | os.O_CLOEXEC)
+    assert fd >= 0, ctypes.get_errno()
+
+    def fired():
+        asyncio.get_running_loop().remove_reader(fd)
+        asyncio.ensure_future(websocket.send_text("welcome"))
+
+    asyncio.get_running_loop().add_reader(fd, fired)
+    signal.setitimer(signal.ITIMER_REAL, 0.1)
 """
 
 _ENDPOINT = """
@@ -74,6 +91,7 @@ LATE_SENDS = {
     "websocket.send_text('welcome'), loop)), args=(asyncio.get_running_loop(),), daemon=True).start()",
     "alarm_signal": "import signal; loop = asyncio.get_running_loop(); loop.add_signal_handler(signal.SIGALRM, "
     "lambda: asyncio.ensure_future(websocket.send_text('welcome'))); signal.setitimer(signal.ITIMER_REAL, 0.1)",
+    "alarm_signalfd": "alarm_through_signalfd(websocket)",
     "subprocess": "import subprocess; subprocess.Popen(['python3', '-c', 'import time; time.sleep(0.1)'])",
 }
 
