@@ -115,6 +115,18 @@ class Variant(_Section):
     why: str
 
 
+class ModeData(_Section):
+    """Optional hints for the lesson's generated modes (Parsons, fill in the blanks); each is derived
+    from the sample and the wrong variants when left out."""
+
+    # Sample lines (1-based) whose key part becomes a blank; default: the accept, receive and reply
+    # lines the execution table names.
+    blank_lines: list[int] = []
+    # Extra Parsons distractor lines, as code (indentation ignored); added before the derived ones.
+    distractors: list[str] = []
+    max_distractors: int = Field(default=3, ge=0, le=8)
+
+
 class Endpoint(_Section):
     path: str = Field(pattern=r"^/")
 
@@ -143,6 +155,7 @@ class Exercise(_Section):
     reference: str = "solution.py"
     also_correct: list[str] = []
     variants: list[Variant] = Field(min_length=3)
+    modes: ModeData = ModeData()
 
     # Set by the loader, not by the file.
     folder: Path = Field(default=Path("."), exclude=True)
@@ -163,6 +176,7 @@ class Exercise(_Section):
                 raise ValueError(
                     f"variant {variant.file} fails_at {variant.fails_at}, but there are {len(numbers)} steps"
                 )
+        self._check_mode_data()
         ids = [q.id for q in self.quiz]
         if len(set(ids)) != len(ids):
             raise ValueError(f"quiz question ids must be unique; got {ids}")
@@ -189,6 +203,21 @@ class Exercise(_Section):
                     raise ValueError(
                         f"execution_table[{index}] (step {row.n}).lines: line {line} of the sample is blank"
                     )
+
+    def _check_mode_data(self) -> None:
+        sample = self.sample.code.splitlines()
+        for index, line in enumerate(self.modes.blank_lines):
+            if not 1 <= line <= len(sample) or not sample[line - 1].strip():
+                raise ValueError(
+                    f"modes.blank_lines[{index}]: line {line} is not a non-blank line of the sample "
+                    f"(lines 1..{len(sample)})"
+                )
+        written = {" ".join(line.split()) for line in sample}
+        for index, text in enumerate(self.modes.distractors):
+            if not text.strip() or "\n" in text.strip():
+                raise ValueError(f"modes.distractors[{index}]: give one non-empty line of code")
+            if " ".join(text.split()) in written:
+                raise ValueError(f"modes.distractors[{index}]: {text.strip()!r} is a line of the sample itself")
 
     @property
     def has_lines(self) -> bool:

@@ -10,6 +10,7 @@ from pathlib import Path
 from grader.batch import grade_paths
 from grader.exercise import Exercise
 from grader.loader import DATA_FILE, ExerciseError, default_exercises_dir, find_exercise, load_exercise
+from grader.puzzles import problems as puzzle_problems
 from grader.results import Results
 from grader.sandbox import Sandbox
 
@@ -132,6 +133,7 @@ def load_for_check(names: Sequence[str], root: Path | str | None = None) -> list
                 "(the sample lines it executes), which the lesson stepper marks"
             )
         if check.exercise is not None:
+            check.problems.extend(f"{check.exercise.folder / DATA_FILE}: {p}" for p in puzzle_problems(check.exercise))
             for slug in check.exercise.builds_on:
                 if slug not in known:
                     check.problems.append(

@@ -7,8 +7,10 @@ from sqlalchemy import engine_from_config, pool
 from sqlmodel import SQLModel
 
 import tracedojo.course_models
+import tracedojo.lti.models
+import tracedojo.mode_attempts
 import tracedojo.models  # noqa: F401  (registers the tables)
-from tracedojo import stepping  # noqa: F401  (the stepper's tables)
+from tracedojo import predict_mode, review, stepping  # noqa: F401  (the stepper's and the learning modes' tables)
 from tracedojo.settings import Settings
 
 config = context.config

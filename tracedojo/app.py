@@ -51,7 +51,11 @@ class SecurityHeaders:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = list(message.get("headers", [])) + _SECURITY_HEADERS
+                # A route may set its own (the LTI deep-link return page lets its form post to the LMS).
+                own = {name.lower() for name, _ in message.get("headers", [])}
+                message["headers"] = list(message.get("headers", [])) + [
+                    (name, value) for name, value in _SECURITY_HEADERS if name not in own
+                ]
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
@@ -122,10 +126,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         migrate(platform.engine)
         platform.queue.start()
+        platform.passback.start()
         log.info("tracedojo ready: %d exercise(s), database %s", len(platform.catalog), platform.engine.url)
         try:
             yield
         finally:
+            platform.passback.stop()
             platform.queue.stop()
             platform.engine.dispose()
 
@@ -141,7 +147,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         instructor,
         instructor_api,
         learner,
+        lti,
+        modes,
         pages,
+        predict,
+        review,
         similarity,
         stepper,
     )
@@ -156,6 +166,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(similarity.pages)
     app.include_router(courses.router)
     app.include_router(course_pages.router)
+    app.include_router(modes.api)
+    app.include_router(modes.pages)
+    app.include_router(lti.router)
+    app.include_router(predict.api)
+    app.include_router(predict.pages)
+    app.include_router(review.api)
+    app.include_router(review.pages)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     app.add_exception_handler(SignInFirst, views.sign_in_first)

@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 
 from tracedojo.course_models import Assignment, CourseMember, CourseRole, DeadlineChange, Extension, as_utc
 from tracedojo.courses import CourseError
+from tracedojo.lti.due import mark_assignment_grades_due
 from tracedojo.models import Submission, SubmissionStatus, User, utcnow
 
 
@@ -304,6 +305,8 @@ def _record_changes(
     assert assignment.id is not None
     change = DeadlineChange(assignment_id=assignment.id, requested_by=requested_by, what=what, changes=changes)
     session.add(change)
+    # Grades that moved go to the LMS again, for assignments linked to one (LTI).
+    mark_assignment_grades_due(session, assignment_id=assignment.id, user_ids=[c["user_id"] for c in changes])
     session.commit()
     session.refresh(change)
     return change

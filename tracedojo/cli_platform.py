@@ -224,3 +224,6 @@ def register(app: typer.Typer) -> None:
     from tracedojo.cli_courses import courses
 
     app.add_typer(courses, name="courses")
+    from tracedojo.cli_lti import lti
+
+    app.add_typer(lti, name="lti")

@@ -22,6 +22,9 @@ import redis.asyncio as aioredis
 from tracedojo.live import LiveEvent, live_event
 
 log = logging.getLogger("tracedojo.live")
+# How long one read of the channel waits: a follower asked to stop notices within this, whatever the read
+# did with the cancellation.
+READ_SECONDS = 1.0
 
 # KEYS: history list, channel. ARGV: event JSON, seconds the history is kept.
 _PUBLISH = """
@@ -93,6 +96,7 @@ class RedisRelayHub:
                     raise  # we are being cancelled too: do not swallow it
 
     async def _follow(self, submission_id: int, events: asyncio.Queue[LiveEvent]) -> None:
+        me = asyncio.current_task()
         last = 0  # the number of the last event relayed
         while True:
             client = aioredis.Redis.from_url(self.url, socket_connect_timeout=2)
@@ -103,7 +107,12 @@ class RedisRelayHub:
                     last += 1
                     self._relay(submission_id, raw, events)
                 while True:
-                    message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=self.quiet_check)
+                    message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=READ_SECONDS)
+                    if me is not None and me.cancelling():
+                        # redis-py can swallow a cancellation that lands inside its read (the read then
+                        # ends as a timeout): without this the follower, and the live WebSocket waiting
+                        # for it to stop, would run on forever after the result.
+                        raise asyncio.CancelledError
                     if message is None:
                         continue
                     number, _, payload = bytes(message["data"]).partition(b" ")

@@ -10,7 +10,14 @@ from sqlmodel import Session, col, select
 
 from grader import Exercise
 from grader.results import StepResult
+from tracedojo.mode_attempts import mode_submission_ids
 from tracedojo.models import QuizAnswer, Role, Submission, SubmissionStatus, User, first_failure, parse_steps
+from tracedojo.predict_review_stats import (
+    PredictLessonStats,
+    ReviewLessonStats,
+    predict_lesson_stats,
+    review_lesson_stats,
+)
 
 _NOT_PASSED = ("failed", "timeout", "error")
 WRONG_REPLIES_SHOWN = 3
@@ -52,6 +59,8 @@ class ExerciseStats(BaseModel):
     did_not_load: int  # not passed, and no step failed: the code never ran (syntax error, no endpoint...)
     steps: list[StepStats]
     quiz: list[QuestionStats]
+    predict: PredictLessonStats  # the Predict mode's runs and scores
+    review: ReviewLessonStats  # the Review mode's cards and ratings
 
 
 def exercise_stats(session: Session, *, exercise: Exercise) -> ExerciseStats:
@@ -59,7 +68,9 @@ def exercise_stats(session: Session, *, exercise: Exercise) -> ExerciseStats:
     learners = select(User.id).where(User.role == Role.LEARNER)
     submissions = session.exec(
         select(Submission.user_id, Submission.status, Submission.steps).where(
-            Submission.exercise_slug == exercise.slug, col(Submission.user_id).in_(learners)
+            Submission.exercise_slug == exercise.slug,
+            col(Submission.user_id).in_(learners),
+            col(Submission.id).not_in(mode_submission_ids()),
         )
     ).all()
     failed_first: Counter[int] = Counter()
@@ -100,6 +111,8 @@ def exercise_stats(session: Session, *, exercise: Exercise) -> ExerciseStats:
             for row in exercise.execution_table
         ],
         quiz=_quiz_stats(session, exercise=exercise, learners=learners),
+        predict=predict_lesson_stats(session, slug=exercise.slug),
+        review=review_lesson_stats(session, slug=exercise.slug),
     )
 
 

@@ -14,7 +14,18 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from grader import Exercise
+from tracedojo.mode_attempts import ModeAttempt, mode_submission_ids, settle
 from tracedojo.models import QuizAnswer, Role, Submission, SubmissionStatus, User
+from tracedojo.modes import GRADED_MODES
+from tracedojo.predict_review_stats import predict_review_cells
+
+
+class ModeCell(BaseModel):
+    """A learner's work in one graded mode of one exercise (Parsons, blanks, fix the bug)."""
+
+    attempts: int = 0
+    best_score: float | None = None
+    passed: bool = False
 
 
 class GradeCell(BaseModel):
@@ -25,6 +36,9 @@ class GradeCell(BaseModel):
     attempts: int
     passed: bool
     last_activity: datetime | None = None
+    modes: dict[str, ModeCell] = {}  # by mode, every graded mode of the lesson
+    predict_best: float | None = None  # best Predict run, 0..1
+    reviews: int = 0  # Review ratings given
 
 
 class GradebookRow(BaseModel):
@@ -73,6 +87,7 @@ def gradebook(session: Session, *, exercises: list[Exercise]) -> list[GradebookR
                 best_code_score=None,
                 attempts=0,
                 passed=False,
+                modes={mode: ModeCell() for mode in GRADED_MODES},
             )
             for e in exercises
         }
@@ -98,7 +113,9 @@ def gradebook(session: Session, *, exercises: list[Exercise]) -> list[GradebookR
                 col(Submission.status),
                 col(Submission.score),
                 col(Submission.created_at),
-            ).order_by(col(Submission.id))
+            )
+            .where(col(Submission.id).not_in(mode_submission_ids()))
+            .order_by(col(Submission.id))
         )
         .all()
     )
@@ -111,7 +128,27 @@ def gradebook(session: Session, *, exercises: list[Exercise]) -> list[GradebookR
         if score is not None and (cell.best_code_score is None or score > cell.best_code_score):
             cell.best_code_score = score
         cell.passed = cell.passed or status == SubmissionStatus.PASSED
+    _add_modes(session, cells)
+    for (user_id, slug), modes in predict_review_cells(session).items():
+        cell = cells.get(user_id, {}).get(slug)
+        if cell is not None:
+            cell.predict_best, cell.reviews = modes.predict_best, modes.reviews
     return [_row(learner, cells[learner.id]) for learner in learners if learner.id is not None]
+
+
+def _add_modes(session: Session, cells: dict[int | None, dict[str, GradeCell]]) -> None:
+    rows = list(session.exec(select(ModeAttempt).where(col(ModeAttempt.mode).in_(GRADED_MODES))).all())
+    settle(session, rows)
+    for row in rows:
+        cell = cells.get(row.user_id, {}).get(row.exercise_slug)
+        if cell is None:
+            continue
+        _touch(cell, row.created_at)
+        mode = cell.modes.setdefault(row.mode, ModeCell())
+        mode.attempts += 1
+        if row.score is not None and (mode.best_score is None or row.score > mode.best_score):
+            mode.best_score = row.score
+        mode.passed = mode.passed or bool(row.passed)
 
 
 def _touch(cell: GradeCell, when: datetime) -> None:
@@ -190,6 +227,11 @@ def csv_header(exercises: Iterable[Exercise]) -> list[str]:
     header = ["username", "last activity (UTC)", "quiz", "quiz max", "code", "code max", "exercises passed"]
     for exercise in exercises:
         header += [f"{exercise.slug} {part}" for part in ("quiz", "code", "attempts", "passed", "last activity (UTC)")]
+    for exercise in exercises:
+        for mode in GRADED_MODES:
+            header += [f"{exercise.slug} {mode} {part}" for part in ("score", "attempts", "passed")]
+    for exercise in exercises:  # the learning modes' columns after the original ones, which keep their places
+        header += [f"{exercise.slug} {part}" for part in ("predict best", "reviews")]
     return header
 
 
@@ -217,5 +259,12 @@ def gradebook_csv(rows: list[GradebookRow], *, exercises: list[Exercise]) -> str
                 "yes" if cell.passed else "no",
                 _when(cell.last_activity),
             ]
+        for exercise in exercises:
+            for mode in GRADED_MODES:
+                work = row.exercises[exercise.slug].modes.get(mode, ModeCell())
+                line += [_number(work.best_score), str(work.attempts), "yes" if work.passed else "no"]
+        for exercise in exercises:
+            cell = row.exercises[exercise.slug]
+            line += [_number(cell.predict_best), str(cell.reviews)]
         writer.writerow(line)
     return out.getvalue()

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import secrets
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -315,6 +316,9 @@ class SubmissionGrader:
         self.events = events
         self.worker_id = worker_id
         self.lease_seconds = lease_seconds
+        # Called with the submission's id once its final result is stored (LMS grade passback); each must
+        # return quickly, and a failing one never fails the grading.
+        self.on_graded: list[Callable[[int], None]] = []
 
     def grade(self, submission_id: int) -> Claim | LeaseHeld | None:
         """Claim, grade and store; returns the claim, the lease someone else holds, or None (final or gone)."""
@@ -333,6 +337,11 @@ class SubmissionGrader:
         if final is not None:
             self.events.publish(submission_id, ResultEvent(result=final))
             self.events.close(submission_id)
+            for hook in self.on_graded:
+                try:
+                    hook(submission_id)
+                except Exception:
+                    log.exception("after grading submission %d: %s failed", submission_id, hook)
         return held
 
     def _grade(self, held: Claim) -> SubmissionPublic | None:

@@ -12,6 +12,7 @@ from tracedojo.event_relay import RedisRelayHub
 from tracedojo.grading_queue import GradingQueue
 from tracedojo.lessons import Catalog
 from tracedojo.live import LiveHub
+from tracedojo.lti.passback import GradePassback, RetryPolicy
 from tracedojo.security import RateLimit, TokenSigner
 from tracedojo.settings import Settings
 
@@ -27,6 +28,7 @@ class Platform:
     login_limit: RateLimit
     register_limit: RateLimit
     submission_limit: RateLimit
+    passback: GradePassback
 
     @classmethod
     def build(cls, settings: Settings) -> Platform:
@@ -55,6 +57,9 @@ class Platform:
                 hub=hub,
                 lease_seconds=settings.lease_seconds,
             )
+        passback = lti_passback(engine, settings)
+        if isinstance(queue, GradingQueue):
+            queue.grader.on_graded.append(passback.graded)
         return cls(
             settings=settings,
             engine=engine,
@@ -65,4 +70,10 @@ class Platform:
             login_limit=RateLimit("login attempts", limit=settings.login_attempts_per_minute),
             register_limit=RateLimit("registrations", limit=settings.registrations_per_minute),
             submission_limit=RateLimit("submissions", limit=settings.submissions_per_minute),
+            passback=passback,
         )
+
+
+def lti_passback(engine: Engine, settings: Settings) -> GradePassback:
+    policy = RetryPolicy(first_delay=settings.lti_retry_seconds, max_attempts=settings.lti_max_attempts)
+    return GradePassback(engine, policy=policy, poll=settings.lti_poll_seconds)

@@ -7,6 +7,7 @@ from sqlmodel import Session, col, select
 
 from grader import Exercise
 from tracedojo.lessons import LessonSummary, summary_of
+from tracedojo.mode_attempts import mode_submission_ids
 from tracedojo.models import QuizAnswer, Submission, SubmissionStatus
 
 
@@ -50,7 +51,9 @@ def progress_of(session: Session, *, user_id: int, exercises: list[Exercise]) ->
         entry.quiz_score = sum(first_answer.get((exercise.slug, q), False) for q in ids)
         entry.quiz_solved = sum((exercise.slug, q) in solved for q in ids)
     for submission in session.exec(
-        select(Submission).where(Submission.user_id == user_id).order_by(col(Submission.id))
+        select(Submission)
+        .where(Submission.user_id == user_id, col(Submission.id).not_in(mode_submission_ids()))
+        .order_by(col(Submission.id))
     ).all():
         found = result.get(submission.exercise_slug)
         if found is None:

@@ -83,6 +83,17 @@ class Settings(BaseSettings):
     )
     limits: Limits = Limits()
 
+    public_url: str = Field(
+        default="",
+        description="the address people reach tracedojo at (https://...); LTI URLs are built on it "
+        "(default: the address of each request)",
+    )
+    lti_retry_seconds: float = Field(
+        default=30.0, gt=0, description="seconds before an LMS grade that failed is sent again (doubling each time)"
+    )
+    lti_max_attempts: int = Field(default=6, ge=1, le=50, description="tries before an LMS grade is marked failed")
+    lti_poll_seconds: float = Field(default=5.0, gt=0, description="seconds between looks for LMS grades to retry")
+
     login_attempts_per_minute: int = Field(default=10, ge=1, description="per client address and username")
     registrations_per_minute: int = Field(default=10, ge=1, description="per client address")
     submissions_per_minute: int = Field(default=12, ge=1, description="per user")

@@ -7,6 +7,7 @@ concludes anything, the instructor judges.
 
 from __future__ import annotations
 
+import hashlib
 import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -113,6 +114,7 @@ def compare(
     # Imported here: copydetect brings numpy and matplotlib, which the rest of the platform does not need.
     from copydetect import CodeFingerprint, compare_files
 
+    _hash_kgrams_stably()
     ignored = _boilerplate_hashes(boilerplate)
     prints = [
         CodeFingerprint(
@@ -151,6 +153,22 @@ def compare(
         for n, (pair, left_slices, right_slices) in enumerate(found)
     ]
     return SimilarityReport(exercise=exercise, candidates=len(candidates), pairs=pairs, compared=compared)
+
+
+def _stable_kgram_hashes(string: str, k: int) -> Any:
+    import numpy as np
+
+    grams = (string[offset : offset + k].encode() for offset in range(len(string) - k + 1))
+    return np.array([int.from_bytes(hashlib.blake2b(g, digest_size=8).digest(), "big", signed=True) for g in grams])
+
+
+def _hash_kgrams_stably() -> None:
+    """copydetect hashes k-grams with Python's ``hash()``, which is salted per process (PYTHONHASHSEED):
+    which fingerprints winnowing keeps, and so the figures and the marked regions, would change with
+    every restart and differ between web processes. Use a hash that is the same everywhere."""
+    import copydetect.utils
+
+    copydetect.utils.hashed_kgrams = _stable_kgram_hashes
 
 
 def _boilerplate_hashes(texts: Sequence[str]) -> Any:

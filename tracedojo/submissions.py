@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from sqlmodel import Session, col, select
 
 from grader import Exercise
+from tracedojo.mode_attempts import mode_submission_ids
 from tracedojo.models import Submission, SubmissionStatus, User
 
 if TYPE_CHECKING:
@@ -66,10 +67,15 @@ def visible_submission(session: Session, *, user: User, submission_id: int) -> S
 
 
 def history(session: Session, *, user_id: int, slug: str, limit: int = 50) -> list[Submission]:
+    """A user's written submissions to an exercise, newest first (a mode's attempts are not among them)."""
     return list(
         session.exec(
             select(Submission)
-            .where(Submission.user_id == user_id, Submission.exercise_slug == slug)
+            .where(
+                Submission.user_id == user_id,
+                Submission.exercise_slug == slug,
+                col(Submission.id).not_in(mode_submission_ids()),
+            )
             .order_by(col(Submission.id).desc())
             .limit(limit)
         ).all()

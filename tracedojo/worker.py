@@ -29,6 +29,7 @@ from tracedojo.grading_job import (
 from tracedojo.lessons import Catalog
 from tracedojo.live import LiveEvent
 from tracedojo.models import utcnow
+from tracedojo.platform_state import lti_passback
 from tracedojo.settings import Settings
 
 log = logging.getLogger("tracedojo.worker")
@@ -72,6 +73,9 @@ class GradingWorker:
             worker_id=self.worker_id,
             lease_seconds=settings.lease_seconds,
         )
+        # Scores of LMS-linked assignments go back from the process that graded them.
+        self.passback = lti_passback(self.engine, settings)
+        self.grader.on_graded.append(self.passback.graded)
         self.celery: Celery = make_celery(settings)
         self._register_task()
         self._stopping = threading.Event()
@@ -110,6 +114,7 @@ class GradingWorker:
             raise SandboxUnavailableHere(self.sandbox.unavailable)
         sweeper = threading.Thread(target=self._sweep_forever, name="tracedojo-sweeper", daemon=True)
         sweeper.start()
+        self.passback.start()
         argv = [
             "worker",
             f"--concurrency={concurrency}",
@@ -125,5 +130,6 @@ class GradingWorker:
             self.celery.worker_main(argv)
         finally:
             self._stopping.set()
+            self.passback.stop()
             self.sandbox.close()
             self.engine.dispose()

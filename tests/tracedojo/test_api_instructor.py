@@ -64,6 +64,9 @@ def test_gradebook_stats_and_regrade(
         "max_score": 7.0,
         "attempts": 2,
         "passed": True,
+        "modes": {mode: {"attempts": 0, "best_score": None, "passed": False} for mode in ("parsons", "blanks", "fix")},
+        "predict_best": None,  # no Predict run
+        "reviews": 0,  # no Review rating
     }
     bob_cell = book[bob.username]["exercises"]["echo-once"]
     assert bob_cell["quiz_score"] == 0 and bob_cell["best_code_score"] == 0 and not bob_cell["passed"]

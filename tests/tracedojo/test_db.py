@@ -7,8 +7,9 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 from sqlmodel import Session, SQLModel, select
 
+import tracedojo.lti.models
 import tracedojo.models  # noqa: F401
-from tracedojo import stepping  # noqa: F401
+from tracedojo import predict_mode, review, stepping  # noqa: F401
 from tracedojo.db import make_engine, migrate
 from tracedojo.models import Submission, SubmissionStatus, User
 

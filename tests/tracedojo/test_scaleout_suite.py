@@ -12,7 +12,13 @@ deployment, or is already tested on these services:
   Redis it runs inside ``test_live_fallback.py``, ``test_live_real_clients.py`` and the API tests.
 * ``test_models.py``: the result model alone, no database.
 * ``test_browser_tool.py``: ``tools/browser.py`` (which browser the tests launch), no platform.
+* ``test_review.py``: Review's FSRS schedule and deck on a SQLite file of its own (the routes over
+  them run in the API group: ``test_api_review.py``).
 * ``test_db.py``: migrations on a SQLite file it names; ``test_postgres.py`` is their PostgreSQL twin.
+* ``test_browser_latency.py``: a figure (click to first row and to verdict) reported for one learner
+  on an idle embedded server; the browser flow itself is rerun in ``test_browser.py``.
+* ``test_event_relay.py``: the Redis relay alone, on the real Redis; nothing in it depends on the
+  database or queue.
 * ``test_postgres.py``, ``test_scaleout_celery.py``, ``test_scaleout_grading_job.py``: these
   already run on the services, each with databases, brokers and processes of its own.
 * ``test_accessibility_browser.py``: axe, page widths and keyboard use check the pages' markup,
@@ -22,6 +28,8 @@ deployment, or is already tested on these services:
   ``test_frontend_build.py``, ``test_step_wording.py``, ``test_trace_view.py``: no platform runs
   in them (grading CLI, catalog, hashing, settings, the front-end bundle, result wording, the lanes
   derived from an exercise), so there is no database or queue to change.
+* ``test_modes_browser.py``: the mode pages' keyboard play, axe and 390 px checks test their markup, CSS
+  and scripts, the same whatever serves them; their API and grading are rerun in ``test_api_modes.py``.
 """
 
 from __future__ import annotations
@@ -48,6 +56,13 @@ GROUPS = {
         "test_courses_feedback.py",
         "test_cli_courses.py",
         "test_similarity.py",
+        "test_api_modes.py",
+        "test_lti_launch.py",
+        "test_lti_services.py",
+        "test_lti_registration.py",
+        "test_api_predict.py",
+        "test_api_review.py",
+        "test_predict_review_stats.py",
     ],
     "pages-and-live": [
         "test_pages.py",
@@ -59,14 +74,19 @@ GROUPS = {
         "test_live_fallback.py",
         "test_live_real_clients.py",
         "test_course_pages.py",
+        "test_modes_pages.py",
+        "test_predict_review_pages.py",
     ],
     "browser": [
         "test_browser.py",
         "test_instructor_browser.py",
         "test_course_browser.py",
+        "test_lti_browser.py",
+        "test_predict_review_browser.py",
     ],
 }
 LEFT_OUT = {
+    "test_review.py",
     "test_grading_queue.py",
     "test_live.py",
     "test_live_source.py",
@@ -85,6 +105,9 @@ LEFT_OUT = {
     "test_accessibility_browser.py",
     "test_step_wording.py",
     "test_trace_view.py",
+    "test_modes_browser.py",
+    "test_event_relay.py",
+    "test_browser_latency.py",
 }
 
 

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from itertools import combinations
 from pathlib import Path
 
@@ -221,3 +224,35 @@ def test_cli_ranks_pairs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     assert table.exit_code == 0 and "4 learner(s)" in table.output and "side by side" in table.output
     unknown = runner.invoke(app, ["similarity", "nope"])
     assert unknown.exit_code == 2 and "unknown exercise 'nope'" in unknown.output
+
+
+_FIGURES = """
+import json, sys
+sys.path.insert(0, sys.argv[1])
+from test_similarity import COPIES, _candidates
+from grader.loader import find_exercise
+from tracedojo.similarity import boilerplate_of, compare
+report = compare(_candidates(COPIES), boilerplate=boilerplate_of(find_exercise("echo-loop")))
+print(json.dumps([
+    [p.left.username, p.right.username, p.shared_tokens, p.left_share, p.right_share,
+     [s.text for s in p.left_segments if s.shared]]
+    for p in report.pairs
+]))
+"""
+
+
+def test_the_figures_are_the_same_in_every_process() -> None:
+    """Python salts ``hash()`` per process; the ranking and the marked regions must not depend on it."""
+    here = str(Path(__file__).resolve().parent)
+    runs = {
+        subprocess.run(
+            [sys.executable, "-c", _FIGURES, here],
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in ("1", "2", "3")
+    }
+    assert len(runs) == 1, runs
+    assert json.loads(runs.pop())  # some pair was found

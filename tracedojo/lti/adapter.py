@@ -195,14 +195,17 @@ class ToolServiceConnector(ServiceConnector):
 
     def _get_cached_access_token(self, scope_key: str) -> str | None:
         with self._lock:
-            held = self._tokens.get(f"{self._registration.get_client_id()}|{scope_key}")
+            held = self._tokens.get(self._cache_key(scope_key))
         return held[0] if held and held[1] > time.monotonic() else None
 
     def _cache_access_token(self, scope_key: str, access_token: str, expires_in: float) -> None:
         if expires_in and float(expires_in) > 30:
             with self._lock:
-                key = f"{self._registration.get_client_id()}|{scope_key}"
-                self._tokens[key] = (access_token, time.monotonic() + float(expires_in) - 30)
+                self._tokens[self._cache_key(scope_key)] = (access_token, time.monotonic() + float(expires_in) - 30)
+
+    def _cache_key(self, scope_key: str) -> str:
+        # With the signing key's id: after a rotation the next request proves the new key to the platform.
+        return f"{self._registration.get_client_id()}|{self._registration.get_kid()}|{scope_key}"
 
 
 @dataclass

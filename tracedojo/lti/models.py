@@ -112,38 +112,32 @@ class LtiResourceLink(SQLModel, table=True):
     ags_scopes: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False, default=list))
 
 
-class LtiLinkLearner(SQLModel, table=True):
-    """A learner who opened a resource link: their scores on its lesson go back to its line item."""
-
-    __tablename__ = "lti_link_learner"
-    __table_args__ = (UniqueConstraint("resource_link_id", "lti_user_id", name="uq_lti_link_learner"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    resource_link_id: int = Field(foreign_key="lti_resource_link.id", index=True)
-    lti_user_id: int = Field(foreign_key="lti_user.id", index=True)
-
-
 class SyncStatus(StrEnum):
-    PENDING = "pending"
+    PENDING = "pending"  # a score is waiting to go (first try, or a retry after a failure)
     SENT = "sent"
-    FAILED = "failed"
+    FAILED = "failed"  # every retry failed; the instructor can retry
 
 
 class LtiGradeSync(SQLModel, table=True):
-    """One graded submission's score on its way to one LMS line item: what was sent, how often, how it went."""
+    """One learner's score on one LMS line item: what was last sent, how often it was tried, how it went.
+
+    One row per learner and resource link: each graded submission bumps ``generation``; the row is sent
+    again (the best score under the course's policy at that moment) until ``sent_generation`` catches up."""
 
     __tablename__ = "lti_grade_sync"
-    __table_args__ = (UniqueConstraint("submission_id", "resource_link_id", name="uq_lti_grade_sync"),)
+    __table_args__ = (UniqueConstraint("resource_link_id", "lti_user_id", name="uq_lti_grade_sync"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    submission_id: int = Field(foreign_key="submission.id", index=True)
     resource_link_id: int = Field(foreign_key="lti_resource_link.id", index=True)
     lti_user_id: int = Field(foreign_key="lti_user.id", index=True)
     status: SyncStatus = Field(default=SyncStatus.PENDING, index=True, sa_type=String(16))
+    generation: int = 1
+    sent_generation: int = 0
+    submission_id: int | None = Field(default=None, foreign_key="submission.id")
     score_given: float | None = None
     score_maximum: float | None = None
     attempts: int = 0
+    next_attempt_at: datetime = Field(default_factory=utcnow, index=True)
     last_error: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
-    created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
     sent_at: datetime | None = None

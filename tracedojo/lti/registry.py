@@ -13,7 +13,24 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from tracedojo.lti.keys import jwks, signing_key
-from tracedojo.lti.models import LtiDeployment, LtiPlatform
+from tracedojo.lti.models import LtiDeployment, LtiPlatform, LtiUser
+
+# The registration form's fields, named as register_platform's arguments.
+FORM_FIELDS = (
+    "title",
+    "issuer",
+    "client_id",
+    "deployment_ids",
+    "auth_login_url",
+    "auth_token_url",
+    "key_set_url",
+    "auth_audience",
+)
+
+
+def split_deployments(text: str) -> list[str]:
+    """Deployment ids typed in one field: separated by commas, spaces or lines."""
+    return [part for part in text.replace(",", " ").split() if part]
 
 
 class RegistrationError(ValueError):
@@ -25,6 +42,14 @@ def _url(field: str, value: str) -> str:
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise RegistrationError(f"{field}: {value[:80]!r} is not an http(s) URL")
+    if len(value) > 1024:
+        raise RegistrationError(f"{field}: is longer than 1024 characters")
+    return value
+
+
+def _short(field: str, value: str) -> str:
+    if len(value) > 255:
+        raise RegistrationError(f"{field}: is longer than 255 characters")
     return value
 
 
@@ -46,7 +71,8 @@ def register_platform(
         raise RegistrationError("issuer: is empty; use the LMS's issuer, e.g. https://canvas.instructure.com")
     if not client_id:
         raise RegistrationError("client id: is empty; copy it from the LMS's developer key or tool registration")
-    deployments = [d.strip() for d in deployment_ids if d.strip()]
+    issuer, client_id = _short("issuer", issuer), _short("client id", client_id)
+    deployments = [_short("deployment id", d.strip()) for d in deployment_ids if d.strip()]
     if not deployments:
         raise RegistrationError("deployment id: give at least one (the LMS shows it once the tool is installed)")
     platform = find_platform(session, issuer=issuer, client_id=client_id) or LtiPlatform(
@@ -77,6 +103,13 @@ def find_platform(session: Session, *, issuer: str, client_id: str | None) -> Lt
     found = session.exec(query.order_by(col(LtiPlatform.id))).all()
     # Without a client id (some platforms leave it out of the login request) only a single registration is clear.
     return found[0] if len(found) == 1 else None
+
+
+def lms_user_of(session: Session, *, issuer: str, client_id: str, sub: str) -> LtiUser | None:
+    platform = find_platform(session, issuer=issuer, client_id=client_id)
+    if platform is None:
+        return None
+    return session.exec(select(LtiUser).where(LtiUser.platform_id == platform.id, LtiUser.sub == sub)).first()
 
 
 def deployments_of(session: Session, *, platform_id: int) -> list[LtiDeployment]:

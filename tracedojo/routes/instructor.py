@@ -26,6 +26,7 @@ from tracedojo.deps import (
 from tracedojo.exercise_stats import exercise_stats
 from tracedojo.gradebook import SORT_KEYS, GradebookFilter, Progress, gradebook, select_rows
 from tracedojo.lessons import lesson_of
+from tracedojo.mode_stats import mode_stats
 from tracedojo.models import SubmissionPublic, SubmissionResult, SubmissionStatus
 from tracedojo.regrade import earlier_results, regrade_exercise, regrade_reports
 from tracedojo.submissions import attempts, recent_with_usernames
@@ -81,6 +82,7 @@ def exercise_page(
             "submissions": recent_with_usernames(session, slug),
             "regrades": regrade_reports(session, slug=slug, limit=3),
             "regraded": regraded,
+            "mode_stats": mode_stats(session, exercise=exercise),
         },
         user=instructor,
     )

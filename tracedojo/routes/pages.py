@@ -26,9 +26,12 @@ from tracedojo.deps import (
 )
 from tracedojo.highlighting import stylesheet
 from tracedojo.lessons import LessonPublic, lesson_of
+from tracedojo.mode_attempts import note_read
 from tracedojo.models import USERNAME_RULE, SubmissionCreate, SubmissionPublic, SubmissionStatus, User, UserCreate
+from tracedojo.modes import lesson_modes
 from tracedojo.platform_state import Platform
 from tracedojo.progress import progress_of
+from tracedojo.review import due_today_count
 from tracedojo.security import csrf_token
 from tracedojo.step_wording import lines_named
 from tracedojo.submissions import CodeTooLarge, history, latest_code, submit, visible_submission
@@ -72,6 +75,7 @@ def home(request: Request, user: OptionalUser, session: SessionDep, platform: Pl
             "progress": progress,
             "done": done,
             "score_policy": quiz.SCORE_POLICY,
+            "review_due": due_today_count(session, user_id=user.id, exercises=exercises) if user and user.id else 0,
             **home_notices(session, user),
         },
         user=user,
@@ -161,10 +165,12 @@ def lesson_page(slug: str, request: Request, user: PageUser, session: SessionDep
     exercise = _lesson_or_404(platform, slug)
     states = quiz.question_states(session, user_id=user.id, slug=slug)
     progress = progress_of(session, user_id=user.id, exercises=[exercise])[slug]
+    note_read(session, user_id=user.id, exercise=exercise)
     return render(
         request,
         "lesson.html",
         {
+            "modes": lesson_modes(session, user_id=user.id, exercise=exercise),
             "lesson": lesson_of(exercise),
             "states": states,
             "progress": progress,

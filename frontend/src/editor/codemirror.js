@@ -6,7 +6,7 @@ import { indentWithTab } from "@codemirror/commands";
 import { python } from "@codemirror/lang-python";
 import { indentUnit, syntaxHighlighting } from "@codemirror/language";
 import { classHighlighter } from "@lezer/highlight";
-import { Compartment, EditorState, StateEffect, StateField } from "@codemirror/state";
+import { Compartment, EditorState, Prec, StateEffect, StateField } from "@codemirror/state";
 import { Decoration, EditorView, keymap } from "@codemirror/view";
 
 // A line a grader message names ("SyntaxError at line 3"), marked until the code changes.
@@ -54,7 +54,9 @@ export function createEditor(textarea, { onSubmit, describedBy } = {}) {
         EditorState.tabSize.of(4),
         // Tab indents; Escape then Tab moves on (CodeMirror's own tab-focus escape), so a
         // keyboard user is never trapped.
-        keymap.of([...submitKeys, indentWithTab]),
+        // Above basicSetup's own Mod-Enter (insert a blank line), or Ctrl+Enter would never submit.
+        Prec.highest(keymap.of(submitKeys)),
+        keymap.of([indentWithTab]),
         namedLine,
         readOnly.of([]),
         EditorView.contentAttributes.of(contentAttributes),

@@ -17,7 +17,10 @@ function problemText(status, data) {
   return `The submission was not accepted (HTTP ${status}). Try again.`;
 }
 
-export function setUpRun({ form, editor, panel }) {
+// ``request`` (optional) builds what a mode submits instead of the editor's code: it returns
+// { url, body, submissionOf(data) } or a string saying what is missing; ``onResult(result, data)``
+// runs once the grading is over (data: what the POST answered).
+export function setUpRun({ form, editor, panel, request = null, onResult = null }) {
   const slug = form.dataset.slug;
   const button = form.querySelector("#submit-button");
   const verdict = panel.querySelector("#verdict");
@@ -85,7 +88,7 @@ export function setUpRun({ form, editor, panel }) {
     }
   }
 
-  function showResult(id, result) {
+  function showResult(id, result, posted) {
     (result.steps || []).forEach(showStep);
     rows.forEach((row) => row.classList.remove("running"));
     panel.dataset.state = result.status;
@@ -106,6 +109,7 @@ export function setUpRun({ form, editor, panel }) {
     const target = failed ? rowOf(failed.n) : result.status === "passed" ? verdict : verdict;
     target.focus();
     refreshAttempts();
+    if (onResult) onResult(result, posted);
   }
 
   panel.addEventListener("click", (event) => {
@@ -118,12 +122,19 @@ export function setUpRun({ form, editor, panel }) {
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     if (busy) return;
-    editor.sync();
-    const code = editor.getValue();
     problem.hidden = true;
-    if (!code.trim()) {
-      problem.textContent = "Write some code first.";
+    let call;
+    if (request) {
+      call = request();
+    } else {
+      editor.sync();
+      const code = editor.getValue();
+      call = code.trim() ? { url: `/api/exercises/${slug}/submissions`, body: { code } } : "Write some code first.";
+    }
+    if (typeof call === "string") {
+      problem.textContent = call;
       problem.hidden = false;
+      problem.focus();
       return;
     }
     busy = true;
@@ -132,17 +143,18 @@ export function setUpRun({ form, editor, panel }) {
     let response;
     let data = null;
     try {
-      response = await fetch(`/api/exercises/${slug}/submissions`, {
+      response = await fetch(call.url, {
         method: "POST",
         credentials: "same-origin",
         headers: { "Content-Type": "application/json", "X-CSRF-Token": csrfToken() },
-        body: JSON.stringify({ code }),
+        body: JSON.stringify(call.body),
       });
       data = await response.json().catch(() => null);
     } catch (_) {
       response = null;
     }
-    if (!response || !response.ok || !data || data.id === undefined) {
+    const id = data && (call.submissionOf ? call.submissionOf(data) : data.id);
+    if (!response || !response.ok || !data || id === undefined || id === null) {
       busy = false;
       button.disabled = false;
       button.textContent = "Submit for grading";
@@ -151,10 +163,9 @@ export function setUpRun({ form, editor, panel }) {
       problem.focus();
       return;
     }
-    const id = data.id;
     panel.dataset.submission = String(id);
     reset();
     panel.scrollIntoView({ block: "nearest" });
-    follow(id, { onStep: showStep, onResult: (result) => showResult(id, result) });
+    follow(id, { onStep: showStep, onResult: (result) => showResult(id, result, data) });
   });
 }
