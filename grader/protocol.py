@@ -104,6 +104,11 @@ class FrameReader:
         self.limit = limit
         self._buffer = bytearray()
 
+    @property
+    def pending(self) -> bool:
+        """Part of a frame has arrived and waits for the rest."""
+        return bool(self._buffer)
+
     def feed(self, data: bytes) -> list[dict[str, Any]]:
         self._buffer += data
         messages = []
