@@ -209,6 +209,15 @@ class AssignmentPublic(BaseModel):
         )
 
 
+def mode_choices() -> list[tuple[str, str, str]]:
+    """(key, title, how its grade is made) of each mode an assignment can name, in the lesson's order."""
+    found = []
+    for key, how in ASSIGNABLE_MODES.items():
+        mode = mode_named(key)
+        found.append((key, mode.title if mode else key, how))
+    return found
+
+
 def mode_url(assignment: Assignment) -> str:
     """The page of the assignment's mode in its lesson."""
     mode = mode_named(assignment.mode)

@@ -13,7 +13,6 @@ from sqlmodel import Session
 from tracedojo import assignments as assignment_service
 from tracedojo import courses as course_service
 from tracedojo import feedback
-from tracedojo.assignment_work import ASSIGNABLE_MODES
 from tracedojo.assignments import DeadlineReport, GradeState, dates_of, deadline_report, deadline_reports
 from tracedojo.course_access import (
     CourseAccess,
@@ -32,6 +31,7 @@ from tracedojo.course_schemas import (
     CommentCreate,
     CourseCreate,
     ExtensionGrant,
+    mode_choices,
     mode_url,
 )
 from tracedojo.course_times import iso, utc_text
@@ -70,15 +70,6 @@ def _blank_to_none(fields: dict[str, str], *names: str) -> dict[str, Any]:
 
 def _see(path: str) -> RedirectResponse:
     return RedirectResponse(path, status_code=status.HTTP_303_SEE_OTHER)
-
-
-def assignable_modes() -> list[tuple[str, str, str]]:
-    """(key, title, how its grade is made) of each mode an assignment can name, in the suggested order."""
-    found = []
-    for key, how in ASSIGNABLE_MODES.items():
-        mode = mode_named(key)
-        found.append((key, mode.title if mode else key, how))
-    return found
 
 
 def mode_title(key: str) -> str:
@@ -158,7 +149,7 @@ def _course_page(
             (a, g, lesson_title(platform, a.exercise_slug)) for a, g in visible_assignments(session, platform, access)
         ],
         "lessons": platform.catalog.exercises,
-        "modes": assignable_modes(),
+        "modes": mode_choices(),
         "error": error,
         "notice": notice,
         "form": form or {},
@@ -235,7 +226,7 @@ def _assignment_page(
         "staff": access.staff,
         "instructor": access.role == CourseRole.INSTRUCTOR,
         "assignment": assignment,
-        "modes": assignable_modes(),
+        "modes": mode_choices(),
         "dates": dates_of(assignment),
         "title": lesson_title(platform, assignment.exercise_slug),
         "error": error,
