@@ -9,7 +9,7 @@ from datetime import datetime
 from pydantic import BaseModel
 from sqlmodel import Session
 
-from tracedojo.assignment_work import Lessons
+from tracedojo.assignment_work import WRITE, Lessons
 from tracedojo.assignments import LearnerGrade, assignment_grades, assignments_of
 from tracedojo.course_models import Assignment, CourseRole
 from tracedojo.course_times import utc_text
@@ -87,7 +87,9 @@ def course_gradebook_csv(book: CourseGradebook) -> str:
     writer = csv.writer(out)
     header = ["username", "total", "total max"]
     for column in book.assignments:
-        header += [f"{column.exercise} ({column.mode}) {part}" for part in ("score", "max", "state", "due (UTC)")]
+        # A write column keeps the lesson's bare name, as before modes; any other names its mode too.
+        name = column.exercise if column.mode == WRITE else f"{column.exercise} ({column.mode})"
+        header += [f"{name} {part}" for part in ("score", "max", "state", "due (UTC)")]
     writer.writerow([spreadsheet_safe(name) for name in header])
     for row in book.rows:
         line = [spreadsheet_safe(row.username), f"{row.total:g}", f"{book.points:g}"]
