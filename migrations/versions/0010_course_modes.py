@@ -29,8 +29,9 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     # Only the write assignments keep their place in the older schema (one assignment per lesson).
-    op.execute("DELETE FROM assignment_extension WHERE assignment_id IN (SELECT id FROM assignment WHERE mode <> 'write')")
-    op.execute("DELETE FROM deadline_change WHERE assignment_id IN (SELECT id FROM assignment WHERE mode <> 'write')")
+    others = "SELECT id FROM assignment WHERE mode <> 'write'"
+    op.execute(f"DELETE FROM assignment_extension WHERE assignment_id IN ({others})")
+    op.execute(f"DELETE FROM deadline_change WHERE assignment_id IN ({others})")
     op.execute("DELETE FROM assignment WHERE mode <> 'write'")
     with op.batch_alter_table("assignment", schema=None) as batch_op:
         batch_op.drop_constraint("uq_assignment_lesson_mode", type_="unique")
