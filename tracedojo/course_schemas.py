@@ -13,6 +13,7 @@ from tracedojo.course_models import Assignment, Course, CourseRole, as_utc
 from tracedojo.course_times import TimeInputError, in_zone, zone
 from tracedojo.models import USERNAME_PATTERN
 from tracedojo.modes import mode_named
+from tracedojo.text_clean import CleanText
 
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
 Points = Annotated[float, Field(gt=0, le=10_000, description="what the assignment is worth")]
@@ -133,14 +134,14 @@ class ExtensionGrant(_Zoned):
 
 
 class CommentCreate(_Body):
-    body: str = Field(min_length=1, max_length=4000)
+    body: CleanText = Field(min_length=1, max_length=4000)
     line: int | None = Field(default=None, ge=1, le=100_000, description="a line of the code; none for the whole")
 
 
 class RuleCreate(_Body):
     """Reusable feedback: from a submission's failure pattern, or for a step and kind given outright."""
 
-    body: str = Field(min_length=1, max_length=4000)
+    body: CleanText = Field(min_length=1, max_length=4000)
     submission_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
     exercise: str | None = Field(default=None, max_length=64, pattern=SLUG_PATTERN)
     step: int | None = Field(default=None, ge=1, le=1000)

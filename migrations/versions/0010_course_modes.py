@@ -1,7 +1,7 @@
 """course modes: an assignment names a lesson and one of its modes (write, predict, quiz, parsons, ...)
 
 Revision ID: 0010_course_modes
-Revises: 0007_modes
+Revises: 0006_platform
 Create Date: 2026-12-01 04:10:00.000000
 """
 
@@ -12,7 +12,7 @@ import sqlmodel
 from alembic import op
 
 revision = "0010_course_modes"
-down_revision = "0007_modes"
+down_revision = "0006_platform"
 branch_labels = None
 depends_on = None
 

@@ -37,9 +37,10 @@ from tracedojo.course_schemas import (
 from tracedojo.course_times import iso, utc_text
 from tracedojo.courses import CourseError
 from tracedojo.deps import CheckedForm, PageUser, PlatformDep, SessionDep
-from tracedojo.models import MAX_ID, SubmissionPublic, User, utcnow
+from tracedojo.models import MAX_ID, SubmissionPublic, SubmissionStatus, User, utcnow
 from tracedojo.modes import mode_named
 from tracedojo.platform_state import Platform
+from tracedojo.trace_view import replay_context
 from tracedojo.views import render, templates
 
 router = APIRouter(prefix="/courses", include_in_schema=False)
@@ -427,6 +428,12 @@ def _submission_page(
             "reusable": feedback.feedback_for(session, submission=row),
             "pattern": feedback.failure_pattern(row.step_results),
             "error": error,
+            **replay_context(
+                platform.catalog.get(row.exercise_slug),
+                row.steps,
+                row.code,
+                final=SubmissionStatus(row.status).final,
+            ),
         },
         user=access.user,
         status_code=status_code,

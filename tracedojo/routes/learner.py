@@ -25,7 +25,7 @@ from tracedojo.models import Submission, SubmissionCreate, SubmissionPublic, Sub
 from tracedojo.platform_state import Platform
 from tracedojo.progress import ExerciseListing, listing
 from tracedojo.quiz import QuizChoice, QuizFeedback, record_answer
-from tracedojo.submissions import CodeTooLarge, submit, visible_submission
+from tracedojo.submissions import CodeTooLarge, public_with_queue, submit, visible_submission
 
 router = APIRouter(prefix="/api", tags=["learner"])
 
@@ -90,7 +90,7 @@ def get_submission(submission_id: SubmissionId, user: CurrentUser, session: Sess
     row = visible_submission(session, user=user, submission_id=submission_id)
     if row is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no submission {submission_id}")
-    return SubmissionPublic.of(row)
+    return public_with_queue(session, row)
 
 
 @router.websocket("/submissions/{submission_id}/live")

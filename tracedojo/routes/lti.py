@@ -19,7 +19,7 @@ from sqlmodel import Session
 from tracedojo.assignment_work import ASSIGNABLE_MODES, WRITE
 from tracedojo.course_access import Need, course_access
 from tracedojo.course_schemas import mode_choices, mode_url
-from tracedojo.deps import SESSION_USER_KEY, CheckedForm, InstructorPage, PageUser, PlatformDep, SessionDep
+from tracedojo.deps import CheckedForm, InstructorPage, PageUser, PlatformDep, SessionDep, sign_in_browser
 from tracedojo.lti import passback, registry
 from tracedojo.lti.adapter import LtiRequest, LtiTool, PlatformHttp
 from tracedojo.lti.keys import jwks
@@ -29,7 +29,6 @@ from tracedojo.lti.roster import RosterError, contexts_of_course, sync_roster
 from tracedojo.models import MAX_ID, User
 from tracedojo.modes import mode_named
 from tracedojo.platform_state import Platform
-from tracedojo.security import csrf_token
 from tracedojo.views import render
 
 router = APIRouter(prefix="/lti", include_in_schema=False)
@@ -127,10 +126,10 @@ def _validate(platform: Platform, lti_request: LtiRequest) -> tuple[LaunchOutcom
     return outcome, message.get_launch_id()
 
 
-def _sign_in(request: Request, user: User) -> None:
-    request.session.clear()
-    request.session[SESSION_USER_KEY] = user.id
-    csrf_token(request.session)
+def _sign_in(request: Request, platform: Platform, user: User) -> None:
+    """A revocable browser sign-in (``login_sessions``), as the sign-in page starts one."""
+    with Session(platform.engine, expire_on_commit=False) as session:
+        sign_in_browser(request, session, user, max_age=platform.settings.session_max_age)
 
 
 @router.post("/launch")
@@ -138,7 +137,7 @@ async def launch(request: Request, platform: PlatformDep) -> Response:
     """The LMS's signed launch (id_token): signs the LMS user in and opens the link's assignment."""
     params = await _params(request)
     outcome, launch_id = await run_in_threadpool(_validate, platform, _lti_request(request, platform, params))
-    _sign_in(request, outcome.user)
+    await run_in_threadpool(_sign_in, request, platform, outcome.user)
     if outcome.deep_linking:
         request.session[DEEP_LINK_SESSION_KEY] = launch_id
         return _picker(request, platform, outcome.user, launch_id=launch_id, course_title=outcome.course.title)
