@@ -58,7 +58,7 @@ class Platform:
                 hub=hub,
                 lease_seconds=settings.lease_seconds,
             )
-        passback = lti_passback(engine, settings)
+        passback = lti_passback(engine, settings, catalog)
         if isinstance(queue, GradingQueue):
             queue.grader.on_graded.append(passback.graded)
         storage = rate_limit_storage(settings.rate_limit_storage_url)
@@ -91,6 +91,6 @@ class Platform:
         )
 
 
-def lti_passback(engine: Engine, settings: Settings) -> GradePassback:
+def lti_passback(engine: Engine, settings: Settings, catalog: Catalog | None = None) -> GradePassback:
     policy = RetryPolicy(first_delay=settings.lti_retry_seconds, max_attempts=settings.lti_max_attempts)
-    return GradePassback(engine, policy=policy, poll=settings.lti_poll_seconds)
+    return GradePassback(engine, policy=policy, poll=settings.lti_poll_seconds, lessons=catalog)

@@ -76,7 +76,7 @@ class GradingWorker:
             lease_seconds=settings.lease_seconds,
         )
         # Scores of LMS-linked assignments go back from the process that graded them.
-        self.passback = lti_passback(self.engine, settings)
+        self.passback = lti_passback(self.engine, settings, self.catalog)
         self.grader.on_graded.append(self.passback.graded)
         self.celery: Celery = make_celery(settings)
         self._register_task()

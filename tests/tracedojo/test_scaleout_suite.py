@@ -70,6 +70,9 @@ GROUPS = {
         "test_api_predict.py",
         "test_api_review.py",
         "test_predict_review_stats.py",
+        "test_course_modes_service.py",
+        "test_course_modes_api.py",
+        "test_course_modes_lti.py",
         "test_burst.py",
         "test_sign_ins.py",
     ],
@@ -85,6 +88,7 @@ GROUPS = {
         "test_course_pages.py",
         "test_modes_pages.py",
         "test_predict_review_pages.py",
+        "test_course_modes_pages.py",
     ],
     "browser": [
         "test_browser.py",
@@ -92,6 +96,7 @@ GROUPS = {
         "test_course_browser.py",
         "test_lti_browser.py",
         "test_predict_review_browser.py",
+        "test_course_modes_browser.py",
     ],
 }
 LEFT_OUT = {

@@ -64,7 +64,10 @@ def answer_question(
             f"choice {body.choice!r} is not one of {', '.join(question.choices)}",
         )
     assert user.id is not None
-    return record_answer(session, user_id=user.id, exercise=exercise, question=question, choice=choice)
+    feedback = record_answer(session, user_id=user.id, exercise=exercise, question=question, choice=choice)
+    if feedback.first_try:  # first answers make a Quiz assignment's grade, which may go to an LMS
+        platform.passback.worked(user_id=user.id, slug=exercise.slug)
+    return feedback
 
 
 @router.post("/exercises/{slug}/submissions", status_code=status.HTTP_202_ACCEPTED, response_model=SubmissionQueued)
