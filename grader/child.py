@@ -22,6 +22,7 @@ from collections.abc import MutableMapping
 from typing import Any
 
 from grader import protocol, variables
+from grader.messages import ChildFrame, Send, Snapshot, Wait
 from grader.mounting import Mounted, NoEndpoint, mount
 
 MODULE_NAME = "submission"
@@ -162,14 +163,14 @@ class _Connection:
         self.ended = False
         self.numbered = 0  # frames sent on this connection
 
-    async def emit(self, message: dict[str, Any]) -> None:
+    async def emit(self, message: ChildFrame) -> None:
         async with self.lock:
             # Numbered on the wire, in the order sent: a frame that learner code slips in breaks the count,
             # for its own number or for the relay's next one (the bridge ends the connection either way).
             self.numbered += 1
             await self.loop.sock_sendall(self.sock, protocol.frame({**message, "n": self.numbered}))
 
-    def _snapshot(self, found: list[types.FrameType], *, paused: bool) -> dict[str, Any]:
+    def _snapshot(self, found: list[types.FrameType], *, paused: bool) -> Snapshot:
         """The fields that report the endpoint's variables now, after taking ``self.taken`` messages.
 
         ``paused``: the app has stopped to wait (a row's "end"), rather than being midway, in a send.
@@ -188,10 +189,10 @@ class _Connection:
         line = found[0].f_lineno if found and paused else None
         return {"taken": self.taken, "seq": self.snapshots, "paused": paused, "vars": shown, "line": line}
 
-    def _own_stack(self, *, paused: bool) -> dict[str, Any]:
+    def _own_stack(self, *, paused: bool) -> Snapshot | None:
         """The variables on the calling stack, when it is this connection's endpoint run (not a broadcast)."""
         if _serving.get() is not self:
-            return {}
+            return None
         return self._snapshot(variables.frames_on_stack(self.filename, sys._getframe(1)), paused=paused)
 
     def _report_when_paused(self, task: asyncio.Task[Any], taken: int) -> None:
@@ -208,7 +209,7 @@ class _Connection:
         self.reporters.add(reporter)
         reporter.add_done_callback(self.reporters.discard)
 
-    async def _emit_quietly(self, message: dict[str, Any]) -> None:
+    async def _emit_quietly(self, message: ChildFrame) -> None:
         # The connection may be gone, and with it the row that wanted these variables.
         if self.ended:
             return
@@ -238,7 +239,9 @@ class _Connection:
         if self.ended:
             return {"type": "websocket.disconnect", "code": 1006}  # as a server answers once the run is over
         if self.inbox.empty():
-            await self.emit({"t": "wait", "taken": self.taken, **self._own_stack(paused=True)})
+            own = self._own_stack(paused=True)
+            wait: Wait = {"t": "wait", "taken": self.taken} if own is None else {"t": "wait", **own}
+            await self.emit(wait)
         message = await self.inbox.get()
         self.taken += 1
         task = asyncio.current_task()
@@ -253,7 +256,9 @@ class _Connection:
         if self.ended:
             # uvicorn refuses a message for a connection whose endpoint has returned; so do we.
             raise RuntimeError(f"Unexpected ASGI message {message.get('type')!r} after the endpoint returned.")
-        await self.emit({"t": "send", "m": protocol.encode_asgi(message), **self._own_stack(paused=False)})
+        asgi, own = protocol.encode_asgi(message), self._own_stack(paused=False)
+        send: Send = {"t": "send", "m": asgi} if own is None else {"t": "send", "m": asgi, **own}
+        await self.emit(send)
         kind = message.get("type")
         if kind == "websocket.accept":
             self.accepted = True
