@@ -181,3 +181,73 @@ def _state(pid: int) -> str:
             return f.read().rsplit(")", 1)[1].split()[0]
     except (OSError, IndexError):
         return ""
+
+
+# -- "nothing can happen in there": the kernel's facts behind ending a "no message" window early ----------
+
+# The epoll waits whose timeout argument means "forever": the 4th argument, -1 (an int, so only its low 32 bits
+# count) for epoll_wait and epoll_pwait; a NULL timespec pointer for epoll_pwait2.
+_INFINITE_WAIT = {
+    "x86_64": {232: "int", 281: "int", 441: "pointer"},
+    "aarch64": {22: "int", 441: "pointer"},
+}
+_SIGALRM_BIT = 1 << (14 - 1)  # the signal an interval timer (setitimer/alarm, not listed in /proc) delivers
+# What a descriptor of a quiet child may be: none of these can become ready by itself as time passes (a timerfd,
+# an inotify watch on the shared read-only root, or another process's pidfd could).
+_INERT_FDS = ("socket:[", "pipe:[", "anon_inode:[eventpoll]", "anon_inode:[eventfd]", "/")
+
+
+def blocked_forever(pid: int) -> tuple[int, int] | None:
+    """If the process can do nothing more until something from outside wakes it, a token of that state (its
+    context-switch counts: equal tokens read twice mean it did not run in between); else None.
+
+    Quiet means, all read from the kernel: one thread, blocked in an epoll wait with no timeout; pid 1 of its
+    own pid namespace (the kernel drops signals an init has no handler for, so an interval timer's SIGALRM
+    cannot end it), with no handler for SIGALRM (the interval timer ``setitimer`` sets, which /proc does not
+    list), no signal blocked (a blocked one is queued, not dropped) and none pending. ``nothing_scheduled``
+    checks the rest (children, POSIX timers, descriptors).
+    """
+    kinds = _INFINITE_WAIT.get(platform.machine())
+    if kinds is None:
+        return None
+    try:
+        with open(f"/proc/{pid}/syscall") as f:
+            fields = f.read().split()
+        with open(f"/proc/{pid}/status") as f:
+            status = dict(line.split(":", 1) for line in f if ":" in line)
+        number = int(fields[0])
+        timeout = int(fields[4], 16)
+        kind = kinds.get(number)
+        if kind is None or (timeout & 0xFFFFFFFF != 0xFFFFFFFF if kind == "int" else timeout != 0):
+            return None
+        if status["Threads"].strip() != "1" or status["NSpid"].split()[-1] != "1":
+            return None
+        if int(status["SigPnd"], 16) or int(status["ShdPnd"], 16) or int(status["SigCgt"], 16) & _SIGALRM_BIT:
+            return None
+        if int(status["SigBlk"], 16):
+            return None  # a blocked signal is queued even without a handler (for a signalfd, or for later)
+        return int(status["voluntary_ctxt_switches"]), int(status["nonvoluntary_ctxt_switches"])
+    except (OSError, ValueError, IndexError, KeyError):
+        return None
+
+
+def nothing_scheduled(pid: int) -> bool:
+    """No child process, no POSIX timer, and only descriptors that stay as they are until written to (see
+    ``_INERT_FDS``), with no TCP socket (whose own timers could make one ready). False if anything is
+    unreadable."""
+    try:
+        if children_of(pid) or not os.path.exists(f"/proc/{pid}/timers"):
+            return False
+        with open(f"/proc/{pid}/timers") as f:
+            if f.read().strip():
+                return False
+        for name in ("tcp", "tcp6"):
+            with open(f"/proc/{pid}/net/{name}") as f:
+                if len(f.read().splitlines()) > 1:
+                    return False
+        for fd in os.listdir(f"/proc/{pid}/fd"):
+            if not os.readlink(f"/proc/{pid}/fd/{fd}").startswith(_INERT_FDS):
+                return False
+    except OSError:
+        return False
+    return True

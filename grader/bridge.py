@@ -31,13 +31,15 @@ cleanly after the client left, which no client can observe either way.
 from __future__ import annotations
 
 import collections
+import fcntl
+import socket
+import termios
 import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
 import anyio
-from anyio.abc import SocketStream
 from starlette.types import Message, Receive, Scope, Send
 
 from grader import protocol
@@ -103,6 +105,16 @@ class ConnectionRecord:
     queued_bytes: int = 0
     read: int = 0
     read_bytes: int = 0
+    # For ``Bridge.drained`` (the grader's own bookkeeping): messages the runner has handed the TestClient for
+    # this connection and how many of them the bridge has written to the child; the bridge's socket (None once
+    # closed); the child's end of it seen closed; bytes read from it but not yet relayed; a frame half received.
+    posted: int = 0
+    written: int = 0
+    unwritable: bool = False
+    sock: socket.socket | None = None
+    eof: bool = False
+    in_hand: bool = False
+    partial: bool = False
     done: threading.Event = field(default_factory=threading.Event)
     reports: threading.Condition = field(default_factory=threading.Condition)
 
@@ -144,11 +156,13 @@ class Bridge:
         self.frame_limit = frame_limit
         self.source_lines = source_lines  # lines of the submission, to bound a reported paused line
         self._pending: collections.deque[ConnectionRecord] = collections.deque()
+        self.records: list[ConnectionRecord] = []  # every connection of the submission, for ``drained``
 
     def prepare(self, name: str) -> ConnectionRecord:
         """Called by the runner just before it opens a connection for client ``name``."""
         record = ConnectionRecord(name, source_lines=self.source_lines)
         self._pending.append(record)
+        self.records.append(record)
         return record
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -159,26 +173,52 @@ class Bridge:
             return
         record = self._pending.popleft()
         sock = self.child.open_connection(_serializable_scope(scope))
-        stream = await SocketStream.from_socket(sock)
-        async with stream, anyio.create_task_group() as group:
-            group.start_soon(self._client_to_child, receive, stream, record)
-            await self._child_to_client(stream, send, record)
-            group.cancel_scope.cancel()
+        sock.setblocking(False)
+        # The raw socket, not an anyio stream: a stream's transport reads ahead into a buffer of its own, and
+        # ``drained`` must see every byte the child wrote either in the kernel or in the runner's queue.
+        record.sock = sock
+        try:
+            async with anyio.create_task_group() as group:
+                group.start_soon(self._client_to_child, receive, sock, record)
+                await self._child_to_client(sock, send, record)
+                group.cancel_scope.cancel()
+        finally:
+            record.sock = None
+            record.eof = True
+            sock.close()
 
-    async def _client_to_child(self, receive: Receive, stream: SocketStream, record: ConnectionRecord) -> None:
+    def drained(self) -> bool:
+        """Nothing is on its way between the grader and the child, on any of this submission's connections:
+        no byte the child wrote waits in the kernel or in the bridge's hands, no message the runner sent waits
+        to be written to the child. Runs on the grading event loop, between the bridge's awaits, where its
+        bookkeeping is whole. (The grader's own state and the kernel's: nothing here is the child's claim.)"""
+        if self._pending:
+            return False
+        for record in self.records:
+            if (record.posted != record.written and not record.unwritable) or record.held is not None:
+                return False
+            if record.eof:
+                continue
+            if record.sock is None or record.in_hand or record.partial or _unread_bytes(record.sock) != 0:
+                return False
+        return True
+
+    async def _client_to_child(self, receive: Receive, sock: socket.socket, record: ConnectionRecord) -> None:
         while True:
             message = await receive()
             record.delivered += 1  # before it can be taken: a report counting it may come back at once
             if message["type"] == "websocket.disconnect":
                 record.client_left = True
             try:
-                await stream.send(protocol.frame({"m": protocol.encode_asgi(message)}))
-            except (anyio.BrokenResourceError, anyio.ClosedResourceError, OSError):
+                await _send_all(sock, protocol.frame({"m": protocol.encode_asgi(message)}))
+            except OSError:
+                record.unwritable = True  # the child's end is gone: nothing more reaches it
                 return
+            record.written += 1
             if message["type"] == "websocket.disconnect":
                 return
 
-    async def _child_to_client(self, stream: SocketStream, send: Send, record: ConnectionRecord) -> None:
+    async def _child_to_client(self, sock: socket.socket, send: Send, record: ConnectionRecord) -> None:
         reader = protocol.FrameReader(self.frame_limit)
         open_ = True
 
@@ -188,19 +228,33 @@ class Bridge:
             await send(message)
 
         while True:
-            data = b""
+            data: bytes | None = b""
             if open_ and not record.backlog():
-                with anyio.move_on_after(_POLL):
-                    try:
-                        data = await stream.receive(65536)
-                    except (anyio.EndOfStream, anyio.BrokenResourceError, anyio.ClosedResourceError, OSError):
-                        open_ = False
-                        await self._ended(to_client, record)
+                try:
+                    data = sock.recv(65536)  # what is there already, without waiting (or registering to wait)
+                except BlockingIOError:
+                    with anyio.move_on_after(_POLL):
+                        await anyio.wait_readable(sock)
+                    data = None  # look again after the deadline checks below
+                except OSError:
+                    open_ = False
+                else:
+                    open_ = bool(data)
+                if data is None:
+                    data = b""
+                elif not open_:
+                    record.eof = True
+                    await self._ended(to_client, record)
             else:
                 await anyio.sleep(_POLL)
             if data:
+                record.in_hand = True
                 try:
-                    for frame in reader.feed(data):
+                    frames = reader.feed(data)
+                    record.partial = reader.pending
+                    if not frames:
+                        await anyio.lowlevel.checkpoint()  # a frame arriving in pieces does not hog the loop
+                    for frame in frames:
                         await self._relay(frame, to_client, record)
                 except protocol.ProtocolViolation as exc:
                     record.violation = str(exc)
@@ -208,6 +262,9 @@ class Bridge:
                     await self._release(to_client, record)
                     await self._finish(to_client, record)
                     open_ = False
+                    record.eof = True
+                finally:
+                    record.in_hand = False
             if record.held is not None and time.monotonic() >= record.held[1]:
                 await self._release(to_client, record)
             deadline = record.deadline
@@ -349,6 +406,23 @@ class Bridge:
         record.closed = (code, "")
         record.synthetic_close = True
         await send({"type": "websocket.close", "code": code, "reason": ""})
+
+
+async def _send_all(sock: socket.socket, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        try:
+            view = view[sock.send(view) :]
+        except BlockingIOError:
+            await anyio.wait_writable(sock)
+
+
+def _unread_bytes(sock: socket.socket) -> int:
+    """Bytes waiting in the kernel to be read from ``sock`` (-1 if it cannot say)."""
+    try:
+        return int.from_bytes(fcntl.ioctl(sock.fileno(), termios.FIONREAD, bytes(4)), "little", signed=True)
+    except (OSError, ValueError):
+        return -1
 
 
 def message_size(message: Message) -> int:

@@ -76,6 +76,7 @@ class Peer:
         self.record = record = self.bridge.prepare(self.name)
         record.arm(timeout)  # __enter__ blocks on the handshake; the bridge ends it with a timeout marker
         self.sent = 1
+        record.posted = 1  # the TestClient's websocket.connect
         try:
             session = self.client.websocket_connect(url, subprotocols=subprotocols or None, headers=all_headers)
             self.session = session.__enter__()
@@ -86,6 +87,8 @@ class Peer:
             self.closed_by_server = True
             self.handshake = Handshake("closed", code=exc.code, reason=exc.reason or "")
         else:
+            # __enter__ read one message (the accept, or a timeout marker) past ``next_event``'s count
+            record.note_read({"type": "websocket.accept"})
             accepted = record.accepted  # __enter__ also returns on a timeout marker
             self.handshake = (
                 Handshake("accepted", subprotocol=self.session.accepted_subprotocol)
@@ -141,6 +144,12 @@ class Peer:
         finally:
             self.record.disarm()
 
+    def has_unread(self) -> bool:
+        """Whether ``next_event`` has something to return at once (a hint from the runner's thread)."""
+        if self._ahead or self.session is None or self.closed_by_server or self.record is None:
+            return True
+        return self.record.queued > self.record.read
+
     def push_back(self, event: Event) -> None:
         self._ahead.appendleft(event)
 
@@ -160,12 +169,16 @@ class Peer:
 
     def send(self, message: dict[str, Any]) -> None:
         assert self.session is not None
+        assert self.record is not None
+        self.record.posted += 1
         self.session.send(message)
         self.sent += 1
         self.idle = False
 
     def close(self, code: int, reason: str) -> None:
         if self.session is not None and not self.closed_by_client:
+            if self.record is not None:
+                self.record.posted += 1
             self.session.close(code, reason or None)
             self.closed_by_client = True
 

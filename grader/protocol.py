@@ -19,6 +19,8 @@ import struct
 from collections.abc import Mapping
 from typing import Any
 
+from grader.messages import ControlMessage
+
 CONTROL_MAX = 1 << 18
 _LENGTH = struct.Struct(">I")
 
@@ -27,7 +29,7 @@ class ProtocolViolation(Exception):
     """The child sent something that is not a well-formed message."""
 
 
-def dumps(message: dict[str, Any]) -> bytes:
+def dumps(message: Mapping[str, object]) -> bytes:
     return json.dumps(message, separators=(",", ":"), ensure_ascii=False).encode()
 
 
@@ -63,7 +65,7 @@ def _clean(value: Any) -> Any:
 # -- control datagrams -------------------------------------------------------------------------
 
 
-def send_control(sock: socket.socket, message: dict[str, Any], fds: list[int] | None = None) -> None:
+def send_control(sock: socket.socket, message: ControlMessage, fds: list[int] | None = None) -> None:
     data = dumps(message)
     if fds:
         socket.send_fds(sock, [data], fds)
@@ -92,7 +94,7 @@ def _close_quietly(fd: int) -> None:
 # -- connection frames -------------------------------------------------------------------------
 
 
-def frame(message: dict[str, Any]) -> bytes:
+def frame(message: Mapping[str, object]) -> bytes:
     data = dumps(message)
     return _LENGTH.pack(len(data)) + data
 
@@ -103,6 +105,11 @@ class FrameReader:
     def __init__(self, limit: int) -> None:
         self.limit = limit
         self._buffer = bytearray()
+
+    @property
+    def pending(self) -> bool:
+        """Part of a frame has arrived and waits for the rest."""
+        return bool(self._buffer)
 
     def feed(self, data: bytes) -> list[dict[str, Any]]:
         self._buffer += data

@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 
 from starlette.testclient import TestClient
 
-from grader import checks
+from grader import _linux, checks
 from grader import feedback as say
 from grader.bridge import Bridge
 from grader.exercise import Exercise, TraceStep
@@ -34,6 +34,9 @@ _CLOSE_SETTLE = 0.25
 # client's disconnect). The child reports as soon as the app pauses again or ends (milliseconds), so this only
 # runs out when the app blocks the event loop or leaves the messages unread; generous for a loaded machine.
 _REPORT_WINDOW = 1.0
+# While a window of silence runs and the sandbox is not yet quiet, how often to look again (doubling up to the
+# longer figure): the kernel's facts are cheap to read, a few dozen microseconds.
+_QUIET_POLL = (0.0005, 0.01)
 
 
 class StepFailure(Exception):
@@ -89,6 +92,8 @@ class TraceRun:
         self.wire = WireLog()  # what crossed the wire in each row, for the learner's replay (display only)
         names = {a.client for row in exercise.execution_table for a in row.check}
         self.many_clients = len(names) > 1
+        self.budget = timeout  # what the check under way may wait (less for a row's first check: see _run_row)
+        self.carried = 0.0  # seconds the previous row spent waiting for the app to pause
 
     # -- the trace ---------------------------------------------------------------------------
 
@@ -114,6 +119,10 @@ class TraceRun:
         started = time.perf_counter()
         expected_parts: list[str] = []
         actual_parts: list[str] = []
+        # A passed row's wait for the app to pause (below) counts towards the next row's first check: a step's
+        # time runs from the message's delivery, so an app that hangs on a message costs one step timeout.
+        self.budget = self.timeout - self.carried
+        self.carried = 0.0
         try:
             for action in row.check:
                 if time.monotonic() > self.deadline:
@@ -124,11 +133,13 @@ class TraceRun:
                         say.TRACE_TIMEOUT_MESSAGE,
                     )
                 expected, actual = self._perform(action)
+                self.budget = self.timeout
                 if expected:
                     expected_parts.append(expected)
                 if actual:
                     actual_parts.append(actual)
         except StepFailure as failure:
+            self.budget = self.timeout
             variables = self._variables(row)
             return StepResult(
                 n=row.n,
@@ -144,7 +155,9 @@ class TraceRun:
             )
         # The wait for the app to pause (see _variables) is part of the row's time: a hanging app's extra
         # wait shows in the row that delivered the message, not in no row at all.
+        settling = time.monotonic()
         variables = self._variables(row, settle=True)
+        self.carried = time.monotonic() - settling
         return StepResult(
             n=row.n,
             title=row.action,
@@ -250,7 +263,7 @@ class TraceRun:
         return f"Client {peer.name}: " if self._named(peer) else ""
 
     def _step_timeout(self) -> float:
-        return max(0.05, min(self.timeout, self.deadline - time.monotonic()))
+        return max(0.05, min(self.budget, self.deadline - time.monotonic()))
 
     def _crash_note(self, peer: Peer) -> str:
         return say.crash_note(peer.record, self.context.describe_exit)
@@ -555,9 +568,9 @@ class TraceRun:
     def _expect_open_or_closed(self, peer: Peer) -> Observed:
         expected = say.OPEN_OR_CLOSED_EXPECTED
         self._require_open_or_pending(peer, expected)
-        window = min(_OPEN_WINDOW, self._step_timeout())
+        end = time.monotonic() + min(_OPEN_WINDOW, self._step_timeout())
         while True:
-            event = self._next_event(peer, window)
+            event = self._next_or_quiet(peer, end)
             if event.kind == "wait" and event.taken < peer.sent:
                 continue
             break
@@ -768,12 +781,66 @@ class TraceRun:
     def _expect_no_message(self, action: checks.ExpectNoMessage, peer: Peer) -> Observed:
         expected = say.no_message_expected(action.within)
         self._require_open_or_pending(peer, expected)
-        event = self._next_non_wait(peer, min(action.within, self._step_timeout()))
+        end = time.monotonic() + min(action.within, self._step_timeout())
+        while True:
+            event = self._next_or_quiet(peer, end)
+            if event.kind != "wait":
+                break
         if event.kind == "timeout":
             return Observed(expected, say.NOTHING_ARRIVED)
         self._push_back(peer, event)
         actual = say.describe_message(event.message) if event.kind == "message" else self._close_actual(peer, event)
         raise StepFailure(StepStatus.FAILED, expected, actual, say.unexpected_message(self._prefix(peer), actual))
+
+    # -- windows of silence ------------------------------------------------------------------
+
+    def _next_or_quiet(self, peer: Peer, end: float) -> Event:
+        """The next event for this client before ``end`` (monotonic), or a timeout: when ``end`` passes, or
+        earlier, as soon as nothing can ever reach this client again without the grader's doing (``_quiet``).
+        Then the rest of the window would have passed in silence too: ending it early changes no verdict.
+        """
+        pause = _QUIET_POLL[0]
+        while True:
+            left = end - time.monotonic()
+            if left <= 0:
+                return Event("timeout")
+            if peer.has_unread():
+                return self._next_event(peer, left)
+            if self._quiet(peer):
+                return Event("timeout")
+            time.sleep(min(pause, left))
+            pause = min(pause * 2, _QUIET_POLL[1])
+
+    def _quiet(self, peer: Peer) -> bool:
+        """Whether the sandbox can no longer send anything unless the grader writes to it first.
+
+        Trust: this rests only on the kernel's facts and the grader's own bookkeeping, never on what the child
+        reports (its "wait" frames are forgeable, and an app that claims to wait and then sends late would fail
+        a real client's window of silence). The kernel shows the child's only process, with one thread, blocked
+        in epoll with no timeout, with no timer, child process or descriptor that could wake it by itself
+        (``_linux.blocked_forever``, ``_linux.nothing_scheduled``); the bridge shows that nothing it wrote or
+        was written waits on the way and that this client has read everything that came (``Bridge.drained``);
+        and the kernel's count of the thread's context switches, equal before and after, shows it did not run
+        in between. Then whatever it sent before is already in front of the runner, and it can only wake when
+        the grader writes, which it does not during the window. Anything unsure (another thread, a timer, a
+        subprocess, /proc unreadable, no pid namespace) is "not quiet": the window is played out in full.
+        """
+        record = peer.record
+        portal = self.client.portal
+        pid = self.bridge.child.host_pid()
+        if record is None or portal is None or pid is None:
+            return False
+        before = _linux.blocked_forever(pid)
+        if before is None or not _linux.nothing_scheduled(pid):
+            return False
+        bridge = self.bridge
+
+        def drained() -> bool:  # on the grading loop, where the bridge's bookkeeping is whole
+            return bridge.drained() and record.queued == record.read
+
+        if not portal.call(drained):
+            return False
+        return _linux.blocked_forever(pid) == before
 
 
 _NOT_JSON = object()

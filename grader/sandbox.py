@@ -21,6 +21,7 @@ from typing import Any
 
 from grader import _linux, protocol
 from grader.limits import Limits
+from grader.messages import ControlMessage
 
 _PROJECT_ROOT = str(Path(__file__).resolve().parent.parent)
 _BOOT = "import sys; sys.path.insert(0, {root!r}); from grader.zygote import main; main({fd})"
@@ -139,7 +140,7 @@ class SandboxedChild:
     def kill(self) -> None:
         # The zygote may be gone, and every child died with it.
         with contextlib.suppress(OSError, RuntimeError):
-            self.sandbox._send({"op": "kill", "job": self.job})
+            self.sandbox._send({"t": "kill", "job": self.job})
 
     def close(self, wait: float = 5.0) -> ChildExit | None:
         """Kill the child and everything it started; wait for the zygote to confirm."""
@@ -213,13 +214,13 @@ class Sandbox:
             pass_fds=(theirs.fileno(),),
         )
         theirs.close()
-        protocol.send_control(ours, {"config": config})
+        protocol.send_control(ours, {"t": "config", "config": config})
         ours.settimeout(_START_TIMEOUT)
         try:
             reply, _ = protocol.recv_control(ours)
         except OSError:
             reply = None
-        if reply is None or reply.get("op") != "ready":
+        if reply is None or reply.get("t") != "ready":
             process.kill()
             stderr = process.communicate()[1].decode(errors="replace").strip().splitlines()
             ours.close()
@@ -267,9 +268,9 @@ class Sandbox:
             if message is None:
                 break
             job = int(message.get("job", 0))
-            if message.get("op") == "spawned" and len(fds) == 2:
+            if message.get("t") == "spawned" and len(fds) == 2:
                 self._future(self._spawned, job).set_result((int(message["pid"]), fds))
-            elif message.get("op") == "exited":
+            elif message.get("t") == "exited":
                 exit_ = ChildExit(
                     message.get("code"),
                     message.get("signal"),
@@ -310,7 +311,7 @@ class Sandbox:
             self._exits.pop(job, None)
             self._owners.pop(job, None)
 
-    def _send(self, message: dict[str, Any], fds: list[int] | None = None) -> None:
+    def _send(self, message: ControlMessage, fds: list[int] | None = None) -> None:
         control = self._control
         if control is None:
             raise RuntimeError("the sandbox is not running")
@@ -345,7 +346,7 @@ class Sandbox:
             spawned = self._future(self._spawned, job)
             self._exit_future(job)
             try:
-                self._send({"op": "spawn", "job": job})
+                self._send({"t": "spawn", "job": job})
                 pid, (control_fd, output_fd) = spawned.result(timeout=_SPAWN_TIMEOUT)
             except (OSError, RuntimeError, FutureTimeout):
                 with self._lock:

@@ -10,7 +10,12 @@ import tracedojo.course_models
 import tracedojo.lti.models
 import tracedojo.mode_attempts
 import tracedojo.models  # noqa: F401  (registers the tables)
-from tracedojo import predict_mode, review, stepping  # noqa: F401  (the stepper's and the learning modes' tables)
+from tracedojo import (  # noqa: F401  (the stepper's, the learning modes' and the sign-ins' tables)
+    login_sessions,
+    predict_mode,
+    review,
+    stepping,
+)
 from tracedojo.settings import Settings
 
 config = context.config

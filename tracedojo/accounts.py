@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlmodel import Session, select
 
 from tracedojo.models import Role, User, UserCreate
-from tracedojo.security import hash_password, verify_password
+from tracedojo.security import RateLimit, hash_password, verify_and_update
 
 
 class UsernameTaken(ValueError):
@@ -32,7 +32,27 @@ def create_user(session: Session, *, user_create: UserCreate, role: Role = Role.
 
 
 def authenticate_user(session: Session, *, username: str, password: str) -> User | None:
+    """The user if the password is theirs; a hash made with older parameters is redone on the way."""
     user = get_user_by_username(session, username=username)
-    if not verify_password(password, user.password_hash if user else None):
+    session.commit()  # no connection is held through the hash (hundreds of sign-ins may arrive at once)
+    matches, new_hash = verify_and_update(password, user.password_hash if user else None)
+    if not matches or user is None:
         return None
+    if new_hash is not None:
+        user.password_hash = new_hash
+        session.add(user)
+        session.commit()
+    return user
+
+
+def sign_in_checked(
+    session: Session, *, username: str, password: str, address: str, per_username: RateLimit, per_address: RateLimit
+) -> User | None:
+    """``authenticate_user`` behind two rate limits: attempts per address and username (guessing one
+    account), and failed attempts per address whatever the username (spraying a password over many)."""
+    per_username.hit(f"{address}:{username.lower()}")
+    per_address.check(address)
+    user = authenticate_user(session, username=username, password=password)
+    if user is None:
+        per_address.hit(address)
     return user

@@ -13,6 +13,7 @@ from fastapi import FastAPI, Request, WebSocket, status
 from fastapi.exceptions import RequestValidationError, WebSocketRequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -27,6 +28,7 @@ log = logging.getLogger("tracedojo")
 
 STATIC = Path(__file__).resolve().parent / "static"
 SESSION_COOKIE = "tracedojo_session"
+POOL_RETRY_AFTER = 2
 
 _SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
@@ -201,6 +203,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if views.wants_html(request):
             return views.error_page(request, status.HTTP_429_TOO_MANY_REQUESTS, str(exc).capitalize() + ".", headers)
         return JSONResponse({"detail": str(exc)}, status_code=status.HTTP_429_TOO_MANY_REQUESTS, headers=headers)
+
+    @app.exception_handler(PoolTimeout)
+    async def _pool_exhausted(request: Request, exc: PoolTimeout) -> Response:
+        # Every database connection stayed busy for the pool's whole timeout: the server is full, not broken.
+        log.warning("database pool exhausted: %s", exc)
+        message = "The server is busy; try again in a few seconds."
+        headers = {"Retry-After": str(POOL_RETRY_AFTER)}
+        if views.wants_html(request):
+            return views.error_page(request, status.HTTP_503_SERVICE_UNAVAILABLE, message, headers)
+        return JSONResponse({"detail": message}, status_code=status.HTTP_503_SERVICE_UNAVAILABLE, headers=headers)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:

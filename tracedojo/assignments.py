@@ -1,9 +1,11 @@
-"""Assignments: a lesson set in a course with points and dates, per-learner extensions, and the grade policy.
+"""Assignments: a lesson (in one of its modes) set in a course with points and dates, per-learner
+extensions, and the grade policy.
 
-The policy: a learner's grade on an assignment is their best graded submission made between its
-release and their last date, each scored ``points * score / max_score``, times the late credit when
-made after their due date. Work after the last date is practice: it is kept but changes no grade.
-Submission times are when the learner submitted, not when the queue got to grading it.
+The policy: a learner's grade on an assignment is their best work in its mode made between its
+release and their last date, each scored ``points * fraction`` (a submission's ``score / max_score``,
+see ``assignment_work`` for each mode), times the late credit when made after their due date. A quiz's
+first answers add up instead of competing. Work after the last date is practice: it is kept but
+changes no grade. Submission times are when the learner submitted, not when the queue got to grading it.
 """
 
 from __future__ import annotations
@@ -15,10 +17,11 @@ from enum import StrEnum
 from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
+from tracedojo.assignment_work import WRITE, Lessons, UnknownMode, Work, adds_up, checked_mode, work_by_user
 from tracedojo.course_models import Assignment, CourseMember, CourseRole, DeadlineChange, Extension, as_utc
 from tracedojo.courses import CourseError
-from tracedojo.lti.due import mark_assignment_grades_due
-from tracedojo.models import Submission, SubmissionStatus, User, utcnow
+from tracedojo.lti.due import mark_assignment_grades_due, unlink_assignment
+from tracedojo.models import Submission, User, utcnow
 
 
 @dataclass(frozen=True)
@@ -65,19 +68,25 @@ def create_assignment(
     due_at: datetime,
     late_until: datetime | None = None,
     late_credit: float = 0.0,
+    mode: str = WRITE,
 ) -> Assignment:
+    try:
+        checked_mode(mode)
+    except UnknownMode as exc:
+        raise CourseError(str(exc)) from None
     dates = Dates(as_utc(release_at), as_utc(due_at), as_utc(late_until) if late_until else None, late_credit)
     dates.check()
     if points <= 0:
         raise CourseError("points: must be more than 0")
-    existing = session.exec(
-        select(Assignment).where(Assignment.course_id == course_id, Assignment.exercise_slug == exercise_slug)
-    ).first()
+    existing = find_assignment(session, course_id=course_id, exercise_slug=exercise_slug, mode=mode)
     if existing is not None:
-        raise CourseError(f"exercise_slug: {exercise_slug!r} is already assignment {existing.id} of this course")
+        raise CourseError(
+            f"exercise: {exercise_slug!r} in mode {mode!r} is already assignment {existing.id} of this course"
+        )
     assignment = Assignment(
         course_id=course_id,
         exercise_slug=exercise_slug,
+        mode=mode,
         points=points,
         release_at=dates.release_at,
         due_at=dates.due_at,
@@ -92,6 +101,14 @@ def create_assignment(
 
 def get_assignment(session: Session, *, assignment_id: int) -> Assignment | None:
     return session.get(Assignment, assignment_id)
+
+
+def find_assignment(session: Session, *, course_id: int, exercise_slug: str, mode: str) -> Assignment | None:
+    return session.exec(
+        select(Assignment).where(
+            Assignment.course_id == course_id, Assignment.exercise_slug == exercise_slug, Assignment.mode == mode
+        )
+    ).first()
 
 
 def assignments_of(session: Session, *, course_id: int) -> list[Assignment]:
@@ -126,14 +143,15 @@ class GradeState(StrEnum):
 class LearnerGrade(BaseModel):
     assignment_id: int
     user_id: int
+    mode: str = WRITE  # the assignment's mode: where the work comes from
     points: float
     score: float  # 0 .. points
     state: GradeState
-    submission_id: int | None  # the submission the score comes from
+    submission_id: int | None  # the submission the score comes from (None in predict and quiz)
     due_at: datetime  # this learner's due date (their extension's, if any)
     late_until: datetime | None
     extended: bool
-    practice_after_deadline: int  # graded submissions made after the last date, which count for nothing
+    practice_after_deadline: int  # pieces of work made after the last date, which count for nothing
 
 
 def _credit(dates: Dates, submitted: datetime) -> float | None:
@@ -151,26 +169,30 @@ def grade_of(
     assignment: Assignment,
     *,
     user_id: int,
-    submissions: list[Submission],
+    work: list[Work],
     extension: Extension | None = None,
     now: datetime | None = None,
 ) -> LearnerGrade:
-    """The grade under the policy, from the learner's submissions of the assignment's lesson."""
+    """The grade under the policy, from the learner's work in the assignment's lesson and mode."""
     assert assignment.id is not None
     dates = dates_of(assignment, extension)
     now = as_utc(now or utcnow())
-    best, best_id, best_late, practice = 0.0, None, False, 0
-    for row in submissions:
-        if row.score is None or not SubmissionStatus(row.status).final or row.max_score <= 0:
-            continue
-        credit = _credit(dates, as_utc(row.created_at))
+    total = adds_up(assignment.mode)
+    best, counted, best_id, best_late, practice = 0.0, False, None, False, 0
+    for item in work:
+        credit = _credit(dates, item.at)
         if credit is None:
-            practice += as_utc(row.created_at) > dates.last
+            practice += item.at > dates.last
             continue
-        earned = round(assignment.points * credit * row.score / row.max_score, 4)
-        if best_id is None or earned > best:
-            best, best_id, best_late = earned, row.id, credit < 1.0
-    if best_id is not None:
+        earned = assignment.points * credit * item.fraction
+        if total:
+            best += earned
+            best_late = best_late or (credit < 1.0 and item.fraction > 0)
+        elif not counted or earned > best:
+            best, best_id, best_late = earned, item.submission_id, credit < 1.0
+        counted = True
+    best = round(best, 4)
+    if counted:
         state = GradeState.LATE if best_late else GradeState.ON_TIME
     elif now < dates.release_at:
         state = GradeState.NOT_RELEASED
@@ -181,6 +203,7 @@ def grade_of(
     return LearnerGrade(
         assignment_id=assignment.id,
         user_id=user_id,
+        mode=assignment.mode,
         points=assignment.points,
         score=best,
         state=state,
@@ -192,28 +215,20 @@ def grade_of(
     )
 
 
-def _submissions_by_user(session: Session, *, slug: str, user_ids: list[int]) -> dict[int, list[Submission]]:
-    found: dict[int, list[Submission]] = {uid: [] for uid in user_ids}
-    if not user_ids:
-        return found
-    rows = session.exec(
-        select(Submission)
-        .where(Submission.exercise_slug == slug, col(Submission.user_id).in_(user_ids))
-        .order_by(col(Submission.id))
-    ).all()
-    for row in rows:
-        found[row.user_id].append(row)
-    return found
-
-
 def learner_grade(
-    session: Session, *, assignment: Assignment, user_id: int, now: datetime | None = None
+    session: Session,
+    *,
+    assignment: Assignment,
+    user_id: int,
+    now: datetime | None = None,
+    lessons: Lessons | None = None,
 ) -> LearnerGrade:
-    """One learner's grade on one assignment (what the LMS is sent after each graded submission)."""
+    """One learner's grade on one assignment (what the LMS is sent after each graded submission).
+    ``lessons`` (the catalog) is needed by quiz assignments, to count the quiz's questions."""
     assert assignment.id is not None
-    submissions = _submissions_by_user(session, slug=assignment.exercise_slug, user_ids=[user_id])[user_id]
+    work = work_by_user(session, assignment=assignment, user_ids=[user_id], lessons=lessons)[user_id]
     extension = extension_of(session, assignment_id=assignment.id, user_id=user_id)
-    return grade_of(assignment, user_id=user_id, submissions=submissions, extension=extension, now=now)
+    return grade_of(assignment, user_id=user_id, work=work, extension=extension, now=now)
 
 
 def learner_ids(session: Session, *, course_id: int) -> list[int]:
@@ -226,16 +241,15 @@ def learner_ids(session: Session, *, course_id: int) -> list[int]:
     )
 
 
-def assignment_grades(session: Session, *, assignment: Assignment, now: datetime | None = None) -> list[LearnerGrade]:
+def assignment_grades(
+    session: Session, *, assignment: Assignment, now: datetime | None = None, lessons: Lessons | None = None
+) -> list[LearnerGrade]:
     """Every learner of the course's grade on one assignment, by user id."""
     assert assignment.id is not None
     ids = learner_ids(session, course_id=assignment.course_id)
-    by_user = _submissions_by_user(session, slug=assignment.exercise_slug, user_ids=ids)
+    by_user = work_by_user(session, assignment=assignment, user_ids=ids, lessons=lessons)
     extensions = extensions_of(session, assignment_id=assignment.id)
-    return [
-        grade_of(assignment, user_id=uid, submissions=by_user[uid], extension=extensions.get(uid), now=now)
-        for uid in ids
-    ]
+    return [grade_of(assignment, user_id=uid, work=by_user[uid], extension=extensions.get(uid), now=now) for uid in ids]
 
 
 def assignments_for_submission(session: Session, *, submission: Submission) -> list[Assignment]:
@@ -287,8 +301,9 @@ def _record_changes(
     before: list[LearnerGrade],
     what: str,
     requested_by: int | None,
+    lessons: Lessons | None,
 ) -> DeadlineChange:
-    after = {g.user_id: g for g in assignment_grades(session, assignment=assignment)}
+    after = {g.user_id: g for g in assignment_grades(session, assignment=assignment, lessons=lessons)}
     names = _usernames(session, [g.user_id for g in before])
     changes = [
         GradeChange(
@@ -323,8 +338,10 @@ def update_dates(
     late_until: datetime | None = None,
     clear_late_until: bool = False,
     late_credit: float | None = None,
+    mode: str | None = None,
+    lessons: Lessons | None = None,
 ) -> DeadlineChange:
-    """Change an assignment's points or dates; every learner's grade is recomputed and the changes kept."""
+    """Change an assignment's points, dates or mode; every learner's grade is recomputed and the changes kept."""
     new = Dates(
         release_at=as_utc(release_at) if release_at else as_utc(assignment.release_at),
         due_at=as_utc(due_at) if due_at else as_utc(assignment.due_at),
@@ -338,18 +355,32 @@ def update_dates(
     new.check()
     if points is not None and points <= 0:
         raise CourseError("points: must be more than 0")
-    before = assignment_grades(session, assignment=assignment)
-    what = _describe_edit(assignment, new, points)
+    if mode is not None and mode != assignment.mode:
+        try:
+            checked_mode(mode)
+        except UnknownMode as exc:
+            raise CourseError(str(exc)) from None
+        taken = find_assignment(
+            session, course_id=assignment.course_id, exercise_slug=assignment.exercise_slug, mode=mode
+        )
+        if taken is not None:
+            raise CourseError(f"mode: this lesson in mode {mode!r} is already assignment {taken.id} of this course")
+    before = assignment_grades(session, assignment=assignment, lessons=lessons)
+    what = _describe_edit(assignment, new, points, mode)
+    if mode is not None:
+        assignment.mode = mode
     assignment.release_at, assignment.due_at, assignment.late_until = new.release_at, new.due_at, new.late_until
     assignment.late_credit = new.late_credit
     if points is not None:
         assignment.points = points
     session.add(assignment)
     session.flush()
-    return _record_changes(session, assignment=assignment, before=before, what=what, requested_by=requested_by)
+    return _record_changes(
+        session, assignment=assignment, before=before, what=what, requested_by=requested_by, lessons=lessons
+    )
 
 
-def _describe_edit(assignment: Assignment, new: Dates, points: float | None) -> str:
+def _describe_edit(assignment: Assignment, new: Dates, points: float | None, mode: str | None = None) -> str:
     old = dates_of(assignment)
     parts = []
     for name, was, now in (
@@ -363,6 +394,8 @@ def _describe_edit(assignment: Assignment, new: Dates, points: float | None) -> 
         parts.append(f"late credit {old.late_credit:g} → {new.late_credit:g}")
     if points is not None and points != assignment.points:
         parts.append(f"points {assignment.points:g} → {points:g}")
+    if mode is not None and mode != assignment.mode:
+        parts.append(f"mode {assignment.mode} → {mode}")
     return ("; ".join(parts) or "no change")[:200]
 
 
@@ -378,6 +411,7 @@ def grant_extension(
     due_at: datetime,
     late_until: datetime | None,
     granted_by: int | None,
+    lessons: Lessons | None = None,
 ) -> DeadlineChange:
     """Give one learner their own due date (replacing an earlier extension); their grade is recomputed."""
     assert assignment.id is not None
@@ -387,7 +421,7 @@ def grant_extension(
         raise CourseError("due_at: is before the assignment's release")
     if late is not None and late < due:
         raise CourseError("late_until: is before due_at")
-    before = [g for g in assignment_grades(session, assignment=assignment) if g.user_id == user_id]
+    before = [g for g in assignment_grades(session, assignment=assignment, lessons=lessons) if g.user_id == user_id]
     row = extension_of(session, assignment_id=assignment.id, user_id=user_id)
     if row is None:
         row = Extension(assignment_id=assignment.id, user_id=user_id, due_at=due)
@@ -396,21 +430,43 @@ def grant_extension(
     session.flush()
     name = _usernames(session, [user_id]).get(user_id, str(user_id))
     what = f"extension for {name}: due {_utc_text(due)}" + (f", late until {_utc_text(late)}" if late else "")
-    return _record_changes(session, assignment=assignment, before=before, what=what, requested_by=granted_by)
+    return _record_changes(
+        session, assignment=assignment, before=before, what=what, requested_by=granted_by, lessons=lessons
+    )
 
 
-def revoke_extension(session: Session, *, assignment: Assignment, user_id: int, by: int | None) -> DeadlineChange:
+def revoke_extension(
+    session: Session, *, assignment: Assignment, user_id: int, by: int | None, lessons: Lessons | None = None
+) -> DeadlineChange:
     assert assignment.id is not None
     row = extension_of(session, assignment_id=assignment.id, user_id=user_id)
     if row is None:
         raise CourseError("this learner has no extension on this assignment")
-    before = [g for g in assignment_grades(session, assignment=assignment) if g.user_id == user_id]
+    before = [g for g in assignment_grades(session, assignment=assignment, lessons=lessons) if g.user_id == user_id]
     session.delete(row)
     session.flush()
     name = _usernames(session, [user_id]).get(user_id, str(user_id))
     return _record_changes(
-        session, assignment=assignment, before=before, what=f"extension for {name} removed", requested_by=by
+        session,
+        assignment=assignment,
+        before=before,
+        what=f"extension for {name} removed",
+        requested_by=by,
+        lessons=lessons,
     )
+
+
+def delete_assignment(session: Session, *, assignment: Assignment) -> None:
+    """Delete an assignment with its extensions and date changes. The learners' work stays, as practice;
+    the LMS links that opened it are kept but unlinked, so a launch says it was deleted (404)."""
+    assert assignment.id is not None
+    for extension in extensions_of(session, assignment_id=assignment.id).values():
+        session.delete(extension)
+    for change in session.exec(select(DeadlineChange).where(DeadlineChange.assignment_id == assignment.id)).all():
+        session.delete(change)
+    unlink_assignment(session, assignment_id=assignment.id)
+    session.delete(assignment)
+    session.commit()
 
 
 def deadline_reports(session: Session, *, assignment_id: int, limit: int = 10) -> list[DeadlineReport]:

@@ -59,7 +59,9 @@ class CeleryQueue:
     def start(self, *, resume: bool = True) -> None:
         log.info("grading through Celery: broker %s, queue %s", _redacted(self.celery.conf.broker_url), self.queue_name)
 
-    def enqueue(self, submission_id: int) -> None:
+    def enqueue(self, submission_id: int, *, learner: int | None = None) -> None:
+        """Send a stored submission to the workers (``learner`` is for the inline pool; fair share is the
+        workers' claim here)."""
         try:
             self.celery.send_task(GRADE_TASK, args=[submission_id], queue=self.queue_name)
         except Exception as exc:

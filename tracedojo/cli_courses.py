@@ -13,8 +13,9 @@ from sqlmodel import Session, select
 
 from tracedojo import assignments as assignment_service
 from tracedojo import courses as course_service
+from tracedojo.assignment_work import ASSIGNABLE_MODES, WRITE
 from tracedojo.course_gradebook import course_gradebook, course_gradebook_csv
-from tracedojo.course_models import Course, CourseRole, Enrolment
+from tracedojo.course_models import Assignment, Course, CourseRole, Enrolment
 from tracedojo.course_times import TimeInputError, parse_local, utc_text
 from tracedojo.courses import CourseError
 from tracedojo.db import make_engine, migrate
@@ -134,10 +135,15 @@ def assign(
     late_until: Annotated[str | None, typer.Option(help="Late work accepted until this date.")] = None,
     late_credit: Annotated[float, typer.Option(min=0.0, max=1.0, help="Fraction late work earns.")] = 0.0,
     time_zone: Annotated[str, typer.Option(help="IANA zone of dates written without an offset.")] = "UTC",
+    mode: Annotated[
+        str, typer.Option(help=f"The lesson's mode the grade comes from: {', '.join(ASSIGNABLE_MODES)}.")
+    ] = WRITE,
 ) -> None:
-    """Set a lesson in a course with points and dates."""
+    """Set a lesson in a course, in one of its modes, with points and dates."""
     if Catalog.load(_settings().exercises_dir).get(exercise) is None:
         _fail(f"unknown exercise {exercise!r}; `tracedojo list` shows them")
+    if mode not in ASSIGNABLE_MODES:
+        _fail(f"--mode: {mode[:32]!r} is not a graded mode; choose one of {', '.join(ASSIGNABLE_MODES)}")
     try:
         due_at = parse_local(due, time_zone, field="--due")
         release_at = parse_local(release, time_zone, field="--release") if release else utcnow()
@@ -157,10 +163,40 @@ def assign(
                 due_at=due_at,
                 late_until=late_at,
                 late_credit=late_credit,
+                mode=mode,
             )
         except CourseError as exc:
             _fail(str(exc))
-    _out.print(f"assignment {made.id}: {exercise} in course {course_id}, due {utc_text(made.due_at)}", markup=False)
+    _out.print(
+        f"assignment {made.id}: {exercise} ({mode}) in course {course_id}, due {utc_text(made.due_at)}", markup=False
+    )
+
+
+@courses.command("unassign")
+def unassign(
+    course_id: Annotated[int, typer.Argument(help="The course's id.")],
+    assignment_id: Annotated[int, typer.Argument(help="The assignment's id (`courses assignments` lists them).")],
+) -> None:
+    """Delete an assignment; the learners' work stays, as practice."""
+    with _session() as session:
+        _course(session, course_id)
+        found = session.get(Assignment, assignment_id)
+        if found is None or found.course_id != course_id:
+            _fail(f"no assignment {assignment_id} in course {course_id}; `tracedojo courses assignments` lists them")
+        what = f"{found.exercise_slug} ({found.mode})"
+        assignment_service.delete_assignment(session, assignment=found)
+    _out.print(f"deleted assignment {assignment_id}: {what} in course {course_id}; its work stays as practice")
+
+
+@courses.command("assignments")
+def list_assignments(course_id: Annotated[int, typer.Argument(help="The course's id.")]) -> None:
+    """A course's assignments: id, lesson, mode, points and due date."""
+    with _session() as session:
+        _course(session, course_id)
+        table = Table("id", "lesson", "mode", "points", "due (UTC)")
+        for row in assignment_service.assignments_of(session, course_id=course_id):
+            table.add_row(str(row.id), row.exercise_slug, row.mode, f"{row.points:g}", utc_text(row.due_at))
+    _out.print(table)
 
 
 @courses.command("gradebook")
@@ -169,13 +205,16 @@ def gradebook(
     csv: Annotated[bool, typer.Option("--csv", help="Print CSV instead of a table.")] = False,
 ) -> None:
     """Each learner's grade on each assignment under its policy."""
+    catalog = Catalog.load(_settings().exercises_dir)
     with _session() as session:
         _course(session, course_id)
-        book = course_gradebook(session, course_id=course_id)
+        book = course_gradebook(session, course_id=course_id, lessons=catalog)
     if csv:
         typer.echo(course_gradebook_csv(book), nl=False)
         return
-    table = Table("learner", *(f"{a.exercise} (/{a.points:g})" for a in book.assignments), f"total (/{book.points:g})")
+    table = Table(
+        "learner", *(f"{a.exercise} {a.mode} (/{a.points:g})" for a in book.assignments), f"total (/{book.points:g})"
+    )
     for row in book.rows:
         cells = []
         for column in book.assignments:

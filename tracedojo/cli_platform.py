@@ -123,7 +123,9 @@ def users_create(
     try:
         body = UserCreate.model_validate({"username": username, "password": password})
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        problems = "; ".join(
+            f"{'.'.join(map(str, e['loc']))}: {e['msg'].removeprefix('Value error, ')}" for e in exc.errors()
+        )
         err.print(f"Error: {problems}", markup=False, soft_wrap=True)
         raise typer.Exit(2) from exc
     settings = _settings()

@@ -9,6 +9,7 @@ from datetime import datetime
 from pydantic import BaseModel
 from sqlmodel import Session
 
+from tracedojo.assignment_work import WRITE, Lessons
 from tracedojo.assignments import LearnerGrade, assignment_grades, assignments_of
 from tracedojo.course_models import Assignment, CourseRole
 from tracedojo.course_times import utc_text
@@ -19,6 +20,7 @@ from tracedojo.gradebook import spreadsheet_safe
 class AssignmentColumn(BaseModel):
     id: int
     exercise: str
+    mode: str
     points: float
     due_at: datetime
 
@@ -37,13 +39,15 @@ class CourseGradebook(BaseModel):
     rows: list[CourseGradebookRow]
 
 
-def course_gradebook(session: Session, *, course_id: int, now: datetime | None = None) -> CourseGradebook:
+def course_gradebook(
+    session: Session, *, course_id: int, now: datetime | None = None, lessons: Lessons | None = None
+) -> CourseGradebook:
     assignments = assignments_of(session, course_id=course_id)
     per_assignment: dict[int, dict[int, LearnerGrade]] = {}
     for assignment in assignments:
         assert assignment.id is not None
         per_assignment[assignment.id] = {
-            g.user_id: g for g in assignment_grades(session, assignment=assignment, now=now)
+            g.user_id: g for g in assignment_grades(session, assignment=assignment, now=now, lessons=lessons)
         }
     rows = []
     for user, _ in members(session, course_id=course_id, role=CourseRole.LEARNER):
@@ -68,17 +72,24 @@ def course_gradebook(session: Session, *, course_id: int, now: datetime | None =
 def _column(assignment: Assignment) -> AssignmentColumn:
     assert assignment.id is not None
     return AssignmentColumn(
-        id=assignment.id, exercise=assignment.exercise_slug, points=assignment.points, due_at=assignment.due_at
+        id=assignment.id,
+        exercise=assignment.exercise_slug,
+        mode=assignment.mode,
+        points=assignment.points,
+        due_at=assignment.due_at,
     )
 
 
 def course_gradebook_csv(book: CourseGradebook) -> str:
-    """One row per learner: total, then per assignment its score, state and the learner's due date (UTC)."""
+    """One row per learner: total, then per assignment (named by lesson and mode) its score, state and the
+    learner's due date (UTC)."""
     out = io.StringIO()
     writer = csv.writer(out)
     header = ["username", "total", "total max"]
     for column in book.assignments:
-        header += [f"{column.exercise} {part}" for part in ("score", "max", "state", "due (UTC)")]
+        # A write column keeps the lesson's bare name, as before modes; any other names its mode too.
+        name = column.exercise if column.mode == WRITE else f"{column.exercise} ({column.mode})"
+        header += [f"{name} {part}" for part in ("score", "max", "state", "due (UTC)")]
     writer.writerow([spreadsheet_safe(name) for name in header])
     for row in book.rows:
         line = [spreadsheet_safe(row.username), f"{row.total:g}", f"{book.points:g}"]

@@ -61,13 +61,15 @@ class CourseMember(SQLModel, table=True):
 
 
 class Assignment(SQLModel, table=True):
-    """A lesson set in a course: points, release, due date, and late credit until a later date."""
+    """A lesson set in a course in one of its modes: points, release, due date, and late credit until a later
+    date. ``mode`` is a key of ``tracedojo.assignment_work.ASSIGNABLE_MODES`` (write: the whole endpoint)."""
 
-    __table_args__ = (UniqueConstraint("course_id", "exercise_slug", name="uq_assignment_lesson"),)
+    __table_args__ = (UniqueConstraint("course_id", "exercise_slug", "mode", name="uq_assignment_lesson_mode"),)
 
     id: int | None = Field(default=None, primary_key=True)
     course_id: int = Field(foreign_key="course.id", index=True)
     exercise_slug: str = Field(index=True, max_length=64)
+    mode: str = Field(default="write", max_length=16, sa_column_kwargs={"server_default": "write"})
     points: float = 10.0
     release_at: datetime
     due_at: datetime

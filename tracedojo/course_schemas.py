@@ -7,10 +7,13 @@ from typing import Annotated, ClassVar, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from tracedojo.assignment_work import ASSIGNABLE_MODES, WRITE, UnknownMode, checked_mode
 from tracedojo.assignments import LearnerGrade, dates_of
 from tracedojo.course_models import Assignment, Course, CourseRole, as_utc
 from tracedojo.course_times import TimeInputError, in_zone, zone
 from tracedojo.models import USERNAME_PATTERN
+from tracedojo.modes import mode_named
+from tracedojo.text_clean import CleanText
 
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
 Points = Annotated[float, Field(gt=0, le=10_000, description="what the assignment is worth")]
@@ -53,6 +56,21 @@ class _Zoned(_Body):
         return self
 
 
+ModeName = Annotated[
+    str,
+    Field(max_length=16, description=f"the lesson's mode the grade comes from: {', '.join(ASSIGNABLE_MODES)}"),
+]
+
+
+def _graded_mode(value: str | None) -> str | None:
+    if value is not None:
+        try:
+            checked_mode(value)
+        except UnknownMode as exc:
+            raise ValueError(str(exc).removeprefix("mode: ")) from None
+    return value
+
+
 class CourseCreate(_Body):
     title: str = Field(min_length=1, max_length=120)
 
@@ -77,11 +95,14 @@ class AssignmentCreate(_Zoned):
     _times: ClassVar[tuple[str, ...]] = ("release_at", "due_at", "late_until")
 
     exercise: str = Field(max_length=64, pattern=SLUG_PATTERN, description="the lesson's slug")
+    mode: ModeName = WRITE
     points: Points = 10.0
     release_at: datetime | None = Field(default=None, description="default: now")
     due_at: datetime
     late_until: datetime | None = None
     late_credit: LateCredit = 0.0
+
+    _mode = field_validator("mode")(_graded_mode)
 
 
 class AssignmentEdit(_Zoned):
@@ -89,16 +110,19 @@ class AssignmentEdit(_Zoned):
 
     _times: ClassVar[tuple[str, ...]] = ("release_at", "due_at", "late_until")
 
+    mode: ModeName | None = None
     points: Points | None = None
     release_at: datetime | None = None
     due_at: datetime | None = None
     late_until: datetime | None = None
     late_credit: LateCredit | None = None
 
+    _mode = field_validator("mode")(_graded_mode)
+
     @model_validator(mode="after")
     def _something(self) -> Self:
         if not self.model_fields_set - {"time_zone"}:
-            raise ValueError("nothing to change; send points, release_at, due_at, late_until or late_credit")
+            raise ValueError("nothing to change; send mode, points, release_at, due_at, late_until or late_credit")
         return self
 
 
@@ -110,14 +134,14 @@ class ExtensionGrant(_Zoned):
 
 
 class CommentCreate(_Body):
-    body: str = Field(min_length=1, max_length=4000)
+    body: CleanText = Field(min_length=1, max_length=4000)
     line: int | None = Field(default=None, ge=1, le=100_000, description="a line of the code; none for the whole")
 
 
 class RuleCreate(_Body):
     """Reusable feedback: from a submission's failure pattern, or for a step and kind given outright."""
 
-    body: str = Field(min_length=1, max_length=4000)
+    body: CleanText = Field(min_length=1, max_length=4000)
     submission_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
     exercise: str | None = Field(default=None, max_length=64, pattern=SLUG_PATTERN)
     step: int | None = Field(default=None, ge=1, le=1000)
@@ -156,6 +180,8 @@ class AssignmentPublic(BaseModel):
     id: int
     course_id: int
     exercise: str
+    mode: str
+    url: str  # the mode's page, where the learner does the work
     title: str
     points: float
     release_at: datetime
@@ -172,6 +198,8 @@ class AssignmentPublic(BaseModel):
             id=assignment.id,
             course_id=assignment.course_id,
             exercise=assignment.exercise_slug,
+            mode=assignment.mode,
+            url=mode_url(assignment),
             title=title,
             points=assignment.points,
             release_at=dates.release_at,
@@ -180,6 +208,21 @@ class AssignmentPublic(BaseModel):
             late_credit=assignment.late_credit,
             grade=grade,
         )
+
+
+def mode_choices() -> list[tuple[str, str, str]]:
+    """(key, title, how its grade is made) of each mode an assignment can name, in the lesson's order."""
+    found = []
+    for key, how in ASSIGNABLE_MODES.items():
+        mode = mode_named(key)
+        found.append((key, mode.title if mode else key, how))
+    return found
+
+
+def mode_url(assignment: Assignment) -> str:
+    """The page of the assignment's mode in its lesson."""
+    mode = mode_named(assignment.mode)
+    return mode.url(assignment.exercise_slug) if mode else f"/exercises/{assignment.exercise_slug}"
 
 
 class CourseDetail(CoursePublic):

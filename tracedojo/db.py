@@ -14,6 +14,7 @@ from sqlmodel import create_engine
 from tracedojo.settings import PROJECT_ROOT
 
 MIGRATIONS = PROJECT_ROOT / "migrations"
+SQLITE_BUSY_SECONDS = 60
 
 
 def make_engine(url: str, *, pool_size: int = 10, max_overflow: int = 20) -> Engine:
@@ -25,19 +26,24 @@ def make_engine(url: str, *, pool_size: int = 10, max_overflow: int = 20) -> Eng
         )
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    # A SQLite connection is a file handle in this process, so the pool may grow with the threads that
+    # ask for one (unbounded overflow): a burst then waits on SQLite's own lock, never on a pool timeout.
     engine = create_engine(
         url,
-        connect_args={"check_same_thread": False, "timeout": 30},
+        connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_SECONDS},
         pool_size=pool_size,
-        max_overflow=max_overflow,
-        pool_timeout=30,
+        max_overflow=-1,
     )
 
     @event.listens_for(engine, "connect")
     def _pragmas(connection: Any, _record: Any) -> None:
         cursor = connection.cursor()
-        # WAL lets the grading workers write while pages read.
+        # WAL lets the grading workers write while pages read; a writer waits for the lock (busy timeout)
+        # instead of failing at once; NORMAL is WAL's safe setting (a power cut may lose the last commits,
+        # never corrupt the file).
         cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_SECONDS * 1000}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 

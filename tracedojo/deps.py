@@ -17,12 +17,14 @@ from sqlmodel import Session, col, select
 from starlette.requests import HTTPConnection
 
 from grader import Exercise
+from tracedojo import login_sessions
 from tracedojo.gradebook import SORT_KEYS, GradebookFilter, Progress
+from tracedojo.login_sessions import LoginKind
 from tracedojo.models import MAX_ID, Submission, User
 from tracedojo.platform_state import Platform
-from tracedojo.security import CSRF_FIELD, CSRF_HEADER, csrf_valid
+from tracedojo.security import CSRF_FIELD, CSRF_HEADER, csrf_token, csrf_valid
 
-SESSION_USER_KEY = "uid"
+SESSION_KEY = "sid"  # the browser's sign-in secret (``login_sessions``), inside the signed session cookie
 _SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 # WebSocket close codes: 4000 + the HTTP status a request would have got.
@@ -48,10 +50,17 @@ def get_session(platform: PlatformDep) -> Iterator[Session]:
         yield session
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+# Closed as soon as the route returns (its connection back in the pool), not after the response is sent.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
-def _bearer(connection: HTTPConnection) -> str | None:
+def release(session: Session) -> None:
+    """End a dependency's read-only transaction, so that no connection is held while the request waits for
+    a thread to run its route in (under a burst, that wait is where a pool runs dry)."""
+    session.commit()
+
+
+def bearer_token(connection: HTTPConnection) -> str | None:
     header = connection.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() == "bearer" and token:
@@ -62,22 +71,45 @@ def _bearer(connection: HTTPConnection) -> str | None:
 
 
 def authenticate(connection: HTTPConnection, session: Session, platform: Platform) -> tuple[User | None, str]:
-    """The user behind a request or WebSocket and how they proved it: 'bearer', 'cookie' or ''."""
-    token = _bearer(connection)
+    """The user behind a request or WebSocket and how they proved it: 'bearer', 'cookie' or ''.
+
+    Either proof names a sign-in row that logging out (or revoking the token) ends on the server."""
+    token = bearer_token(connection)
     if token is not None:
-        uid = platform.tokens.user_id(token)
-        user = session.get(User, uid) if uid is not None else None
-        return user, "bearer" if user else ""
-    uid = connection.session.get(SESSION_USER_KEY) if "session" in connection.scope else None
-    if isinstance(uid, int):
-        user = session.get(User, uid)
+        claims = platform.tokens.claims(token)
+        user = login_sessions.user_of(session, claims.jti, kind=LoginKind.TOKEN) if claims else None
+        if user is None or claims is None or user.id != claims.user_id:
+            return None, ""
+        return user, "bearer"
+    secret = connection.session.get(SESSION_KEY) if "session" in connection.scope else None
+    if isinstance(secret, str):
+        user = login_sessions.user_of(session, secret, kind=LoginKind.COOKIE)
         if user is not None:
             return user, "cookie"
     return None, ""
 
 
+def sign_in_browser(request: Request, session: Session, user: User, *, max_age: int) -> None:
+    """Start a browser sign-in: a new session (a fresh CSRF token too) holding its secret."""
+    assert user.id is not None
+    secret = login_sessions.start(session, user_id=user.id, kind=LoginKind.COOKIE, max_age=max_age)
+    request.session.clear()
+    request.session[SESSION_KEY] = secret
+    csrf_token(request.session)
+
+
+def sign_out_browser(request: Request, session: Session) -> None:
+    """End the browser's sign-in on the server (the cookie no longer works, even if kept) and clear it."""
+    secret = request.session.get(SESSION_KEY)
+    if isinstance(secret, str):
+        login_sessions.revoke(session, secret)
+    request.session.clear()
+
+
 def optional_user(connection: HTTPConnection, session: SessionDep, platform: PlatformDep) -> User | None:
-    return authenticate(connection, session, platform)[0]
+    user = authenticate(connection, session, platform)[0]
+    release(session)
+    return user
 
 
 OptionalUser = Annotated[User | None, Depends(optional_user)]
@@ -85,6 +117,7 @@ OptionalUser = Annotated[User | None, Depends(optional_user)]
 
 def current_user(request: Request, session: SessionDep, platform: PlatformDep) -> User:
     user, via = authenticate(request, session, platform)
+    release(session)
     if user is None:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,

@@ -14,12 +14,15 @@ from __future__ import annotations
 import logging
 import secrets
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import Engine, and_, or_, select, update
+from sqlalchemy import Engine, and_, exists, or_, select, update
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from grader import (
@@ -38,6 +41,7 @@ from tracedojo.models import (
     Submission,
     SubmissionPublic,
     SubmissionStatus,
+    User,
     submission_name,
     utcnow,
 )
@@ -72,26 +76,94 @@ class LeaseHeld:
     until: datetime
 
 
+@dataclass(frozen=True)
+class LearnerBusy:
+    """Fair share: its learner already has a grading running while other learners wait; try it later."""
+
+    submission_id: int
+
+
+FAIR_SHARE_RETRY_SECONDS = 0.5
+CLAIM_ATTEMPTS = 8
+
+
 def claim(
-    engine: Engine, submission_id: int, *, worker_id: str, lease_seconds: float, now: datetime | None = None
-) -> Claim | LeaseHeld | None:
-    """Take a queued submission (or a running one whose lease expired); None when it is final or gone."""
+    engine: Engine,
+    submission_id: int,
+    *,
+    worker_id: str,
+    lease_seconds: float,
+    now: datetime | None = None,
+    fair_share: bool = True,
+) -> Claim | LeaseHeld | LearnerBusy | None:
+    """Take a queued submission (or a running one whose lease expired); None when it is final or gone.
+
+    With ``fair_share`` a learner who already has a grading running gets no second one while another
+    learner's submission waits (``LearnerBusy``); with nobody else waiting, their next one runs at once.
+    A database too busy to answer (SQLite's lock past its busy timeout) is asked again, never lost.
+    """
+    for attempt in range(1, CLAIM_ATTEMPTS + 1):
+        try:
+            return _claim(
+                engine, submission_id, worker_id=worker_id, lease_seconds=lease_seconds, now=now, fair=fair_share
+            )
+        except OperationalError as exc:
+            if attempt == CLAIM_ATTEMPTS:
+                raise
+            log.warning("submission %d: claim attempt %d failed (%s); trying again", submission_id, attempt, exc)
+            time.sleep(min(2.0, 0.05 * 2**attempt))
+    raise AssertionError("unreachable")
+
+
+def _claim(
+    engine: Engine, submission_id: int, *, worker_id: str, lease_seconds: float, now: datetime | None, fair: bool
+) -> Claim | LeaseHeld | LearnerBusy | None:
     now = now or utcnow()
     token = secrets.token_hex(16)
     table = Submission.__table__  # type: ignore[attr-defined]
+    users = User.__table__  # type: ignore[attr-defined]
+    conditions = [
+        table.c.id == submission_id,
+        or_(
+            table.c.status == SubmissionStatus.QUEUED.value,
+            and_(
+                table.c.status == SubmissionStatus.RUNNING.value,
+                or_(table.c.lease_until.is_(None), table.c.lease_until < now),
+            ),
+        ),
+    ]
     with engine.begin() as connection:
-        taken = connection.execute(
-            update(table)
-            .where(
-                table.c.id == submission_id,
-                or_(
-                    table.c.status == SubmissionStatus.QUEUED.value,
-                    and_(
-                        table.c.status == SubmissionStatus.RUNNING.value,
-                        or_(table.c.lease_until.is_(None), table.c.lease_until < now),
-                    ),
+        learner = connection.execute(select(table.c.user_id).where(table.c.id == submission_id)).scalar()
+        if learner is None:
+            return None
+        if fair:
+            if connection.dialect.name == "postgresql":
+                # One claim per learner at a time: the learner's row is locked (SQLite has one writer anyway).
+                connection.execute(select(users.c.id).where(users.c.id == learner).with_for_update())
+            other, theirs = table.alias("other"), table.alias("theirs")
+            busy = exists().where(
+                other.c.user_id == learner,
+                other.c.id != submission_id,
+                other.c.status == SubmissionStatus.RUNNING.value,
+                other.c.lease_until >= now,
+            )
+            # Someone else waits with nothing running: they go first (if every waiting learner already has
+            # one running, nobody is held back and this one may use the free worker).
+            waiting = exists().where(
+                other.c.user_id != learner,
+                other.c.status == SubmissionStatus.QUEUED.value,
+                ~exists().where(
+                    theirs.c.user_id == other.c.user_id,
+                    theirs.c.status == SubmissionStatus.RUNNING.value,
+                    theirs.c.lease_until >= now,
                 ),
             )
+            held_back = connection.execute(select(and_(busy, waiting))).scalar()
+            if held_back:
+                return LearnerBusy(submission_id)
+        taken = connection.execute(
+            update(table)
+            .where(*conditions)
             .values(
                 status=SubmissionStatus.RUNNING.value,
                 lease_token=token,
@@ -134,35 +206,50 @@ def renew(engine: Engine, held: Claim, *, lease_seconds: float, now: datetime | 
         )
 
 
-class LeaseHeartbeat:
-    """Renews a claim's lease while its grading runs, so the lease can be short.
+class LeaseKeeper:
+    """One thread per process renews every lease its gradings hold, every third of a lease.
 
-    A worker that dies (SIGKILL, lost machine) stops renewing, and its submission is
-    free again within one lease rather than after the longest grading possible.
+    A worker that dies (SIGKILL, lost machine) stops renewing, and its submission is free again within
+    one lease rather than after the longest grading possible. One thread serves every grading of the
+    process: none is started and joined per submission (under a burst that cost the web process CPU).
     """
 
-    def __init__(self, engine: Engine, held: Claim, *, lease_seconds: float) -> None:
+    def __init__(self, engine: Engine, *, lease_seconds: float) -> None:
         self.engine = engine
-        self.held = held
         self.lease_seconds = lease_seconds
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._beat, name=f"lease-{held.submission_id}", daemon=True)
+        self._held: dict[str, Claim] = {}
+        self._lock = threading.Condition()
+        self._thread: threading.Thread | None = None
 
-    def __enter__(self) -> LeaseHeartbeat:
-        self._thread.start()
-        return self
+    @contextmanager
+    def holding(self, held: Claim) -> Iterator[None]:
+        with self._lock:
+            self._held[held.token] = held
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._renew_forever, name="lease-keeper", daemon=True)
+                self._thread.start()
+            self._lock.notify_all()
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._held.pop(held.token, None)
 
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-
-    def _beat(self) -> None:
-        while not self._stop.wait(self.lease_seconds / 3):
-            try:
-                if not renew(self.engine, self.held, lease_seconds=self.lease_seconds):
-                    return  # lost: the final write will be refused, nothing more to keep
-            except Exception as exc:
-                log.warning("submission %d: could not renew its lease: %s", self.held.submission_id, exc)
+    def _renew_forever(self) -> None:
+        while True:
+            with self._lock:
+                while not self._held:
+                    self._lock.wait()
+            time.sleep(self.lease_seconds / 3)
+            with self._lock:
+                held = list(self._held.values())
+            for claim_ in held:
+                try:
+                    if not renew(self.engine, claim_, lease_seconds=self.lease_seconds):
+                        with self._lock:  # lost: the final write will be refused, nothing more to keep
+                            self._held.pop(claim_.token, None)
+                except Exception as exc:
+                    log.warning("submission %d: could not renew its lease: %s", claim_.submission_id, exc)
 
 
 def _finish(engine: Engine, held: Claim, values: dict[str, Any]) -> SubmissionPublic | None:
@@ -316,20 +403,22 @@ class SubmissionGrader:
         self.events = events
         self.worker_id = worker_id
         self.lease_seconds = lease_seconds
+        self.leases = LeaseKeeper(engine, lease_seconds=lease_seconds)
         # Called with the submission's id once its final result is stored (LMS grade passback); each must
         # return quickly, and a failing one never fails the grading.
         self.on_graded: list[Callable[[int], None]] = []
 
-    def grade(self, submission_id: int) -> Claim | LeaseHeld | None:
-        """Claim, grade and store; returns the claim, the lease someone else holds, or None (final or gone)."""
+    def grade(self, submission_id: int) -> Claim | LeaseHeld | LearnerBusy | None:
+        """Claim, grade and store; returns the claim, the lease someone else holds, ``LearnerBusy`` (fair share:
+        hand it back to the queue for later), or None (final or gone)."""
         held = claim(self.engine, submission_id, worker_id=self.worker_id, lease_seconds=self.lease_seconds)
         if held is None:
             self.events.close(submission_id)
             return None
-        if isinstance(held, LeaseHeld):
+        if isinstance(held, LeaseHeld | LearnerBusy):
             return held
         try:
-            with LeaseHeartbeat(self.engine, held, lease_seconds=self.lease_seconds):
+            with self.leases.holding(held):
                 final = self._grade(held)
         except Exception:  # a grader crash becomes a clear error result, never a hang
             log.exception("grading submission %d failed", submission_id)

@@ -8,12 +8,12 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator
 from pydantic import Field as PydanticField
 from sqlalchemy import JSON, Column, Integer, String, Text
 from sqlmodel import Field, SQLModel
 
-from grader.results import Results, StepResult
+from grader.results import CleanText, Results, StepResult
 
 # Ids are INTEGER columns, 32 bits on PostgreSQL: a larger id in a URL is refused by name
 # instead of reaching the database (which would fail the query: a 500 there, a 404 on SQLite).
@@ -71,8 +71,9 @@ class GradedResult(BaseModel):
     status: SubmissionStatus
     score: float | None = None
     max_score: float | None = None
-    message: str = ""
-    output: str = ""
+    # Learner text (``text_clean``): also cleans a row stored before results were cleaned by the grader.
+    message: CleanText = ""
+    output: CleanText = ""
     duration_ms: float | None = None
     steps: list[StepResult] = []
 
@@ -139,6 +140,17 @@ class UserCreate(BaseModel):
         if re.fullmatch(USERNAME_PATTERN, value) is None:
             raise ValueError(f"{value[:40]!r} is not a valid username: {USERNAME_RULE}")
         return value.lower()
+
+    @field_validator("password")
+    @classmethod
+    def _strong_password(cls, value: str, info: ValidationInfo) -> str:
+        from tracedojo.passwords import password_problem
+
+        username = info.data.get("username")
+        problem = password_problem(value, username=username if isinstance(username, str) else "")
+        if problem is not None:
+            raise ValueError(problem)
+        return value
 
 
 class UserPublic(UserBase):
@@ -249,6 +261,9 @@ class SubmissionPublic(SQLModel):
     steps: list[StepResult]
     created_at: datetime
     finished_at: datetime | None
+    queue_position: int | None = PydanticField(
+        default=None, description="while queued: how many queued submissions are ahead of this one"
+    )
 
     @classmethod
     def of(cls, row: Submission) -> SubmissionPublic:

@@ -13,7 +13,7 @@ from tracedojo.grading_queue import GradingQueue
 from tracedojo.lessons import Catalog
 from tracedojo.live import LiveHub
 from tracedojo.lti.passback import GradePassback, RetryPolicy
-from tracedojo.security import RateLimit, TokenSigner
+from tracedojo.security import RateLimit, TokenSigner, rate_limit_storage
 from tracedojo.settings import Settings
 
 
@@ -28,6 +28,7 @@ class Platform:
     login_limit: RateLimit
     register_limit: RateLimit
     submission_limit: RateLimit
+    spray_limit: RateLimit
     passback: GradePassback
 
     @classmethod
@@ -57,9 +58,11 @@ class Platform:
                 hub=hub,
                 lease_seconds=settings.lease_seconds,
             )
-        passback = lti_passback(engine, settings)
+        passback = lti_passback(engine, settings, catalog)
         if isinstance(queue, GradingQueue):
             queue.grader.on_graded.append(passback.graded)
+        storage = rate_limit_storage(settings.rate_limit_storage_url)
+        prefix = settings.events_prefix
         return cls(
             settings=settings,
             engine=engine,
@@ -67,13 +70,27 @@ class Platform:
             hub=hub,
             queue=queue,
             tokens=TokenSigner(settings.secret_key, max_age=settings.token_max_age),
-            login_limit=RateLimit("login attempts", limit=settings.login_attempts_per_minute),
-            register_limit=RateLimit("registrations", limit=settings.registrations_per_minute),
-            submission_limit=RateLimit("submissions", limit=settings.submissions_per_minute),
+            login_limit=RateLimit(
+                "login attempts", limit=settings.login_attempts_per_minute, storage=storage, namespace=prefix
+            ),
+            register_limit=RateLimit(
+                "registrations", limit=settings.registrations_per_minute, storage=storage, namespace=prefix
+            ),
+            submission_limit=RateLimit(
+                "submissions", limit=settings.submissions_per_minute, storage=storage, namespace=prefix
+            ),
+            # Password spraying: one address trying a few passwords on many usernames.
+            spray_limit=RateLimit(
+                "failed sign-ins from this address",
+                limit=settings.failed_logins_per_address,
+                window=15 * 60,
+                storage=storage,
+                namespace=prefix,
+            ),
             passback=passback,
         )
 
 
-def lti_passback(engine: Engine, settings: Settings) -> GradePassback:
+def lti_passback(engine: Engine, settings: Settings, catalog: Catalog | None = None) -> GradePassback:
     policy = RetryPolicy(first_delay=settings.lti_retry_seconds, max_attempts=settings.lti_max_attempts)
-    return GradePassback(engine, policy=policy, poll=settings.lti_poll_seconds)
+    return GradePassback(engine, policy=policy, poll=settings.lti_poll_seconds, lessons=catalog)

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session, col, func, select
 
 from grader import Exercise, QuizQuestion
+from tracedojo.hint_links import HintPart, hint_parts
 from tracedojo.models import QuizAnswer
 
 SCORE_POLICY = "Each question scores one point if your first answer is right. You can keep trying for the explanation."
@@ -25,6 +26,7 @@ class QuizFeedback(BaseModel):
     question_id: str
     correct: bool
     hint: str | None = None
+    hint_parts: list[HintPart] | None = None  # the hint as text and links to the lesson's sections and rows
     explanation: str | None = None
     attempt: int
     first_try: bool
@@ -58,6 +60,7 @@ def record_answer(
         question_id=question.id,
         correct=correct,
         hint=None if correct else question.hint,
+        hint_parts=None if correct else hint_parts(question.hint, len(exercise.execution_table)),
         explanation=question.explanation if correct else None,
         attempt=previous + 1,
         first_try=previous == 0,

@@ -18,6 +18,7 @@ from grader.loader import default_exercises_dir
 log = logging.getLogger("tracedojo")
 
 PLACEHOLDER_SECRET = "change-me"
+MIN_SECRET_BITS = 72  # estimated as in ``security.secret_entropy_bits``; token_urlsafe(16) has about 80
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -95,6 +96,14 @@ class Settings(BaseSettings):
     lti_poll_seconds: float = Field(default=5.0, gt=0, description="seconds between looks for LMS grades to retry")
 
     login_attempts_per_minute: int = Field(default=10, ge=1, description="per client address and username")
+    failed_logins_per_address: int = Field(
+        default=30, ge=1, description="failed sign-ins per client address in 15 minutes, whatever the usernames"
+    )
+    rate_limits_url: str | None = Field(
+        default=None,
+        description="Redis where rate limits count (shared by web processes); default: the event bus with the "
+        "celery queue, this process's memory with the inline one",
+    )
     registrations_per_minute: int = Field(default=10, ge=1, description="per client address")
     submissions_per_minute: int = Field(default=12, ge=1, description="per user")
     session_max_age: int = Field(default=14 * 24 * 3600, ge=60, description="seconds a browser session lasts")
@@ -125,8 +134,16 @@ class Settings(BaseSettings):
                 "development mode: generated a temporary secret key (sessions end when the server restarts); "
                 "set TRACEDOJO_SECRET_KEY to keep them"
             )
-        elif len(self.secret_key) < 16 and self.env != "development":
-            raise InsecureSettings("TRACEDOJO_SECRET_KEY is too short; use at least 16 random characters")
+        elif self.env != "development":
+            from tracedojo.security import secret_entropy_bits
+
+            bits = secret_entropy_bits(self.secret_key)
+            if len(self.secret_key) < 16 or bits < MIN_SECRET_BITS:
+                raise InsecureSettings(
+                    f"TRACEDOJO_SECRET_KEY is too predictable (about {bits:.0f} bits of randomness in "
+                    f"{len(self.secret_key)} characters; at least {MIN_SECRET_BITS} are needed): set it to a long "
+                    "random value, for example `python -c 'import secrets; print(secrets.token_urlsafe(48))'`"
+                )
         return self
 
     @property
@@ -154,6 +171,12 @@ class Settings(BaseSettings):
         if self.events_url:
             return self.events_url
         return self.broker_url if self.broker_url.startswith(("redis://", "rediss://")) else None
+
+    @property
+    def rate_limit_storage_url(self) -> str | None:
+        if self.rate_limits_url:
+            return self.rate_limits_url
+        return self.event_bus_url if self.queue == "celery" else None
 
     @property
     def request_body_limit(self) -> int:

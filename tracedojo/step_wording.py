@@ -22,17 +22,26 @@ _NAMED_LINE = re.compile(r"\bline (\d+)\b")
 _LEADING_JOINERS = re.compile(r"^[\s.;:,)]+")
 
 
+_YOUR_ENDPOINT = re.compile(r"^your endpoint\s+", re.IGNORECASE)
+
+
 def step_note(step: StepResult) -> str:
-    """What a row's message adds to its expected and actual texts ("" when it adds nothing)."""
+    """What a row's message adds to its expected and actual texts ("" when it adds nothing).
+
+    The message may restate the actual text as it stands or in its own sentence ("Your endpoint did
+    not finish cleanly: it raised …" for "your endpoint raised …"): either way only what follows it
+    is new."""
     message = step.message.strip()
     actual = step.actual.strip()
     expected = step.expected.strip()
     if not message:
         return ""
-    said = actual or expected  # what the page already shows beside the message
-    if not said or said not in message:
-        return message
-    return _LEADING_JOINERS.sub("", message[message.rindex(said) + len(said) :]).strip()
+    # What the page already shows beside the message, as the message may word it.
+    candidates = [actual, _YOUR_ENDPOINT.sub("", actual)] if actual else [expected]
+    for said in candidates:
+        if said and said in message:
+            return _LEADING_JOINERS.sub("", message[message.rindex(said) + len(said) :]).strip()
+    return message
 
 
 def inline_code(text: object) -> Markup:

@@ -13,6 +13,7 @@ from sqlmodel import Field, Session, SQLModel, col, func, select
 
 from grader import Exercise
 from tracedojo.models import utcnow
+from tracedojo.text_clean import CleanText
 from tracedojo.trace_view import prediction_for
 
 MAX_ANSWER = 200  # characters of a typed prediction that are kept
@@ -55,7 +56,7 @@ class PredictionCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     step: int = PydanticField(ge=1, le=1000, description="the execution-table row predicted")
-    answer: str = PydanticField(min_length=1, max_length=MAX_ANSWER, description="the chosen or typed value")
+    answer: CleanText = PydanticField(min_length=1, max_length=MAX_ANSWER, description="the chosen or typed value")
 
 
 class PredictionFeedback(BaseModel):

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from grader import Exercise
 from tracedojo.mode_attempts import mode_submission_ids
-from tracedojo.models import Submission, SubmissionStatus, User
+from tracedojo.models import Submission, SubmissionPublic, SubmissionStatus, User
 
 if TYPE_CHECKING:
     from tracedojo.platform_state import Platform
@@ -54,8 +54,32 @@ def submit(session: Session, platform: Platform, *, user: User, exercise: Exerci
         session, user=user, exercise=exercise, code=code, code_limit=platform.settings.limits.code_bytes
     )
     assert row.id is not None
-    platform.queue.enqueue(row.id)
+    # Handing it over may wait (for a broker connection, under a burst): not while holding a database one.
+    session.commit()
+    platform.queue.enqueue(row.id, learner=user.id)
     return row
+
+
+def queue_position(session: Session, row: Submission) -> int | None:
+    """While ``row`` is queued, how many queued submissions (anyone's) came before it; else None.
+
+    Fair share may take another learner's later submission first, never one of the learner's own, so
+    this is what stands before it at most."""
+    if row.status != SubmissionStatus.QUEUED or row.id is None:
+        return None
+    ahead = session.exec(
+        select(func.count())
+        .select_from(Submission)
+        .where(Submission.status == SubmissionStatus.QUEUED, col(Submission.id) < row.id)
+    ).one()
+    return int(ahead)
+
+
+def public_with_queue(session: Session, row: Submission) -> SubmissionPublic:
+    """The submission's JSON, with its place in the queue while it waits."""
+    public = SubmissionPublic.of(row)
+    public.queue_position = queue_position(session, row)
+    return public
 
 
 def visible_submission(session: Session, *, user: User, submission_id: int) -> Submission | None:

@@ -41,6 +41,7 @@ from grader.checks import (
     StepCheck,
 )
 from grader.payloads import TemplateError, Values, lesson_values, render, render_bytes, render_json
+from grader.results import clean_text
 
 MAX_PAYLOAD = 200  # characters, as in the result's frames
 MAX_FRAMES = 32  # per step, as in the result's frames
@@ -90,6 +91,7 @@ class StepView(BaseModel):
     next_lines: list[int]  # the next row's lines ("runs next")
     frames: list[Frame]
     waiting: list[str]  # clients whose endpoint run is paused awaiting their next message
+    may_close: list[str] = []  # clients whose connection may stay open or be closed cleanly here
     notes: list[str]  # what the row checks that is no frame: silence, a clean return, no crash
     tracker_column: int | None  # the variable tracker's column that holds the values as of this row
     moments: list[int]  # indices of the key moments that refer to this row
@@ -242,11 +244,27 @@ def stored_names(code: str) -> set[str]:
     return names
 
 
+_LEADING_NAME = re.compile(r"[A-Za-z_]\w*")
+
+
+def variable_of(name: str) -> str:
+    """The variable a tracker row follows: ``message`` for ``message['type']``, ``client_id`` for
+    "client_id (in the run that acted last)"; the name itself when it starts with no identifier."""
+    leading = _LEADING_NAME.match(name)
+    return leading.group(0) if leading else name
+
+
 def untracked_names(exercise: Exercise) -> list[str]:
-    """Tracker rows named like a plain variable that the sample never stores (the seed's
-    ``response``): a learner's endpoint cannot be expected to have them either."""
+    """Tracker rows that name no variable the sample stores: a plain name it never assigns (the
+    seed's ``response``, computed inline) or a description of the run ("close code"), whose first
+    word is no variable of the sample either. A learner's endpoint cannot be expected to have them."""
     stored = stored_names(exercise.sample.code)
-    return [row.name for row in exercise.variable_tracker.rows if row.name.isidentifier() and row.name not in stored]
+
+    def untracked(name: str) -> bool:
+        leading = _LEADING_NAME.match(name)
+        return leading is None or leading.group(0) not in stored
+
+    return [row.name for row in exercise.variable_tracker.rows if untracked(row.name)]
 
 
 def _same_text(given: str, expected: str) -> bool:
@@ -333,6 +351,7 @@ def lesson_trace(exercise: Exercise) -> LessonTrace:
         frames: list[Frame] = []
         notes: list[str] = []
         waiting: list[str] = []
+        may_close: list[str] = []
         for action in row.check:
             if action.client not in clients:
                 clients.append(action.client)
@@ -344,6 +363,8 @@ def lesson_trace(exercise: Exercise) -> LessonTrace:
             notes += said
             if isinstance(action, ExpectWaiting):
                 waiting.append(action.client)
+            if isinstance(action, ExpectOpenOrClosed):
+                may_close.append(action.client)
         prediction = prediction_for(exercise, row.n, values)
         steps.append(
             StepView(
@@ -355,6 +376,7 @@ def lesson_trace(exercise: Exercise) -> LessonTrace:
                 next_lines=list(rows[index + 1].lines) if index + 1 < len(rows) else [],
                 frames=frames[:MAX_FRAMES],
                 waiting=waiting,
+                may_close=may_close,
                 notes=notes,
                 tracker_column=tracker_column(exercise.variable_tracker.columns, len(rows), row.n),
                 moments=[i for i, moment in enumerate(exercise.key_moments) if row.n in moment.steps],
@@ -479,20 +501,29 @@ def _run_step(raw: Any) -> RunStep | None:
             continue
     paused = raw.get("paused_line")
     variables = raw.get("variables")
+    # Learner text, possibly stored before results were cleaned: cleaned here as it is read (``text_clean``).
     return RunStep(
         n=raw["n"],
-        status=str(raw.get("status", "")),
-        expected=str(raw.get("expected") or ""),
-        actual=str(raw.get("actual") or ""),
-        message=str(raw.get("message") or ""),
+        status=clean_text(str(raw.get("status", ""))),
+        expected=clean_text(str(raw.get("expected") or "")),
+        actual=clean_text(str(raw.get("actual") or "")),
+        message=clean_text(str(raw.get("message") or "")),
         frames=frames[:MAX_FRAMES],
         paused_line=paused if isinstance(paused, int) and paused >= 1 else None,
-        variables={str(k): str(v) for k, v in variables.items()} if isinstance(variables, dict) else {},
+        variables={clean_text(str(k)): clean_text(str(v)) for k, v in variables.items()}
+        if isinstance(variables, dict)
+        else {},
     )
 
 
-def _shape(frames: Sequence[Frame]) -> list[tuple[str, str, str]]:
-    return [(f.client, f.direction, f.type) for f in frames]
+def _shape(frames: Sequence[Frame], may_close: Sequence[str] = ()) -> list[tuple[str, str, str]]:
+    """The frames' kinds in order; a server's close is left out for the clients whose row accepts
+    the connection either staying open or closing cleanly (a run that passed closed it cleanly)."""
+    return [
+        (f.client, f.direction, f.type)
+        for f in frames
+        if not (f.type == "close" and f.direction == "to_client" and f.client in may_close)
+    ]
 
 
 def first_difference(lesson: LessonTrace, runs: Sequence[RunStep]) -> int | None:
@@ -505,7 +536,7 @@ def first_difference(lesson: LessonTrace, runs: Sequence[RunStep]) -> int | None
             return step.n
     for step in lesson.steps:
         run = by_n.get(step.n)
-        if run is not None and run.frames and _shape(run.frames) != _shape(step.frames):
+        if run is not None and run.frames and _shape(run.frames, step.may_close) != _shape(step.frames):
             return step.n
     return None
 

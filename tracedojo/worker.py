@@ -20,7 +20,9 @@ from tracedojo.celery_app import GRADE_TASK, make_celery
 from tracedojo.db import make_engine, migrate
 from tracedojo.event_relay import RedisEventPublisher
 from tracedojo.grading_job import (
+    FAIR_SHARE_RETRY_SECONDS,
     EventSink,
+    LearnerBusy,
     LeaseHeld,
     SubmissionGrader,
     WarmSandbox,
@@ -74,7 +76,7 @@ class GradingWorker:
             lease_seconds=settings.lease_seconds,
         )
         # Scores of LMS-linked assignments go back from the process that graded them.
-        self.passback = lti_passback(self.engine, settings)
+        self.passback = lti_passback(self.engine, settings, self.catalog)
         self.grader.on_graded.append(self.passback.graded)
         self.celery: Celery = make_celery(settings)
         self._register_task()
@@ -86,6 +88,9 @@ class GradingWorker:
         @self.celery.task(name=GRADE_TASK, bind=True, max_retries=None)  # type: ignore[untyped-decorator]
         def grade_submission(task: Task, submission_id: int) -> None:
             outcome = grader.grade(submission_id)
+            if isinstance(outcome, LearnerBusy):
+                # Fair share: its learner has one running while others wait; their messages come first.
+                raise task.retry(countdown=FAIR_SHARE_RETRY_SECONDS)
             if isinstance(outcome, LeaseHeld):
                 # Another attempt holds it (a redelivered message while the first worker may still live):
                 # look again once that lease has run out; the claim then succeeds or finds it final.

@@ -85,7 +85,7 @@ def test_echo_once_quiz_and_key_moments(echo_once: Exercise) -> None:
     first = echo_once.question("data-after-step-4")
     assert first is not None
     assert first.choices["A"] == "'Hello'"
-    assert first.hint == "Check the variable_tracker row for 'data' at 'After Step 4'"
+    assert first.hint == "Check the Variable tracker row for data in its 'After Step 4' column."
     assert all(len(q.choices) == 4 and q.explanation for q in echo_once.quiz)
     assert echo_once.question("no-such-question") is None
     assert [m.steps for m in echo_once.key_moments] == [[2], [3], [7]]

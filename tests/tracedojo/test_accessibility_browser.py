@@ -19,6 +19,8 @@ from sqlmodel import Session, select
 from test_browser import TIMEOUT_MS, base_url, chromium, settings, shoot  # noqa: F401  (the fixtures, reused)
 
 from grader import find_exercise
+from tracedojo.course_models import CourseRole
+from tracedojo.courses import add_member, create_course
 from tracedojo.db import make_engine
 from tracedojo.models import Role, User
 from tracedojo.settings import Settings
@@ -127,6 +129,8 @@ def test_every_page_and_state_passes_axe_and_fits_a_phone(
     question.locator(f'input[value="{next(c for c in first.choices if c != first.answer)}"]').check()
     question.get_by_role("button", name="Check answer").click()
     expect(question.locator(".feedback")).to_contain_text("Not quite")
+    # The hint names the lesson's sections as the page shows them, each a link to it.
+    expect(question.locator('.feedback a[href="#tracker"]')).to_have_text("Variable tracker")
     question.scroll_into_view_if_needed()
     audit.check("quiz-wrong")
     question.locator(f'input[value="{first.answer}"]').check()
@@ -170,7 +174,10 @@ def test_every_page_and_state_passes_axe_and_fits_a_phone(
     engine = make_engine(settings.database_url)
     with Session(engine, expire_on_commit=False) as session:
         teacher = create_learner(session, role=Role.INSTRUCTOR)
-        learner_id = session.exec(select(User.id).where(User.username == username.lower())).one()
+        learner_row = session.exec(select(User).where(User.username == username.lower())).one()
+        learner_id = learner_row.id
+        course = create_course(session, title="Replay lab", created_by=teacher)
+        add_member(session, course=course, user=learner_row, role=CourseRole.LEARNER)
     engine.dispose()
     _sign_in(page, base_url, teacher.username)
     page.goto(base_url + "/instructor")
@@ -181,7 +188,14 @@ def test_every_page_and_state_passes_axe_and_fits_a_phone(
     page.goto(base_url + f"/instructor/learners/{learner_id}")
     audit.check("instructor-learner")
     page.goto(base_url + f"/instructor/submissions/{failed_id}")
+    # The instructor sees the learner's run on the same replay as the learner.
+    expect(page.locator("#stepper.replay")).to_be_visible()
+    expect(page.locator("#stepper [data-compare-title]")).to_contain_text("the first step where")
     audit.check("instructor-submission")
+    page.goto(base_url + f"/courses/{course.id}/submissions/{failed_id}")
+    expect(page.locator("#stepper.replay")).to_be_visible()
+    expect(page.locator("#stepper-title")).to_have_text(f"Replay {username.lower()}'s run, step by step")
+    audit.check("course-submission")
 
     assert len(audit.checked) >= 20
     audit.verify()
@@ -273,3 +287,229 @@ def test_quiz_editor_submission_and_rows_by_keyboard_alone(chromium: Any, base_u
     )
     shoot(page, "a11y-keyboard-result")
     context.close()
+
+
+# --- The stepper: the lesson's trace, predictions, and the replay of a learner's own run ----------
+
+_STEPPER_STATE = """root => ({
+    n: root.stepper.current,
+    position: root.querySelector('[data-position]').textContent,
+    ran: [...root.querySelectorAll('.code-lines li.ran')].map(li => Number(li.dataset.line)),
+    next: [...root.querySelectorAll('.code-lines li.next')].map(li => Number(li.dataset.line)),
+    named: [...root.querySelectorAll('.code-lines li.named')].map(li => Number(li.dataset.line)),
+    tags: [...root.querySelectorAll('.code-lines .line-tag')].map(t => t.textContent).filter(Boolean),
+    frames: [...root.querySelectorAll('[data-lanes] li.frame')]
+        .map(li => [Number(li.dataset.step), li.dataset.client, li.dataset.direction, li.dataset.type]),
+    pauses: [...root.querySelectorAll('[data-lanes] li.pause')].map(li => Number(li.dataset.step)),
+    ghost: [...root.querySelectorAll('[data-ghost] li.frame')]
+        .map(li => [Number(li.dataset.step), li.dataset.client, li.dataset.direction, li.dataset.type]),
+    tracker: root.querySelector('[data-tracker-title]').textContent,
+    data: (td => td ? (td.querySelector('code') || td).textContent : null)(
+        root.querySelector('[data-tracker] tr[data-variable="data"] td')),
+    yours: [...root.querySelectorAll('[data-tracker] tbody tr')].map(tr => [tr.dataset.variable,
+        (tr.querySelectorAll('td')[1] || {}).textContent || null]),
+    compare: (root.querySelector('[data-compare-title]') || {}).textContent || null,
+    compareText: (root.querySelector('[data-compare]') || {}).textContent || null,
+    hash: location.hash,
+    path: location.pathname,
+})"""
+
+
+def _stepper_state(page: Any, root: str = "#stepper") -> dict[str, Any]:
+    state: dict[str, Any] = page.locator(root).evaluate(_STEPPER_STATE)
+    return state
+
+
+def _shoot_stepper(page: Any, root: str, name: str) -> None:
+    from test_browser import SCREENSHOTS
+
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.locator(root).screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+
+
+def test_the_stepper_by_mouse_and_keyboard_with_predictions_and_the_replay_of_a_run(
+    sized_page: tuple[Any, str], base_url: str, settings: Settings
+) -> None:
+    """The "Done when" of the stepper: a lesson stepped forwards and backwards by mouse and by
+    keyboard (marked lines, lane arrows and tracker column checked at each step), a prediction
+    stored, a wrong then a right endpoint submitted without leaving the code page and each run
+    replayed there; axe and the 390 px width at every state; the stepper shot at several steps."""
+    from tracedojo.trace_view import lesson_trace, prediction_for
+
+    page, size = sized_page
+    audit = Audit(page, size)
+    exercise = find_exercise("echo-once", EXERCISES)
+    trace = lesson_trace(exercise)
+    columns = exercise.variable_tracker.columns
+    data_row = next(row for row in exercise.variable_tracker.rows if row.name == "data")
+    revealed: set[int] = set()
+
+    def expect_lesson_step(n: int, how: str, *, linked: bool = True) -> None:
+        step = trace.steps[n - 1]
+        state = _stepper_state(page)
+        pending = step.prediction is not None and n not in revealed
+        where = f"{size}, step {n} by {how}: {state}"
+        assert state["n"] == n and state["position"] == f"Step {n} of {len(trace.steps)}", where
+        assert state["hash"] == (f"#step-{n}" if linked else ""), where  # a step moved to has its link
+        assert state["ran"] == step.lines, where
+        assert state["next"] == [line for line in step.next_lines if line not in step.lines], where
+        assert "◀ just ran" in state["tags"], where
+        assert ("⇢ runs next" in state["tags"]) == bool(state["next"]), where
+        frames = [
+            [s.n, f.client, f.direction, f.type]
+            for s in trace.steps[:n]
+            for f in s.frames
+            if not (pending and s.n == n and f.direction == "to_client")
+        ]
+        assert state["frames"] == frames, where
+        assert state["pauses"] == [s.n for s in trace.steps[:n] for _ in s.waiting], where
+        assert step.tracker_column is not None
+        heading = columns[step.tracker_column]
+        assert state["tracker"] == f"Variables — column “{heading}”", where
+        concealed = pending and f"step {n}" in heading.lower()
+        assert state["data"] == ("predict first" if concealed else data_row.values[step.tracker_column]), where
+
+    engine = make_engine(settings.database_url)
+    with Session(engine, expire_on_commit=False) as session:
+        learner = create_learner(session)
+    engine.dispose()
+    _sign_in(page, base_url, learner.username)
+    page.goto(base_url + f"/exercises/{exercise.slug}")
+    stepper = page.locator("#stepper")
+    expect(stepper).to_be_visible()
+    expect_lesson_step(1, "opening the lesson", linked=False)
+    audit.check("stepper-step-1")
+    _shoot_stepper(page, "#stepper", f"stepper-{size}-step-1")
+
+    # Forwards by mouse: Next, Next (a pause at step 3), Next to the first prediction.
+    for n in (2, 3, 4):
+        stepper.locator("[data-go=next]").click()
+        expect_lesson_step(n, "mouse (Next)")
+    audit.check("stepper-step-4-predict")
+    _shoot_stepper(page, "#stepper", f"stepper-{size}-step-4-predict")
+
+    # Predict at step 4 (a choice), then the step reveals what the server received; it is stored.
+    prediction = prediction_for(exercise, 4)
+    assert prediction is not None and prediction.kind == "choice"
+    form = stepper.locator("[data-predict]")
+    expect(form).to_contain_text(prediction.prompt)
+    form.get_by_role("radio", name=prediction.answer, exact=True).check()
+    form.get_by_role("button", name="Check my prediction").click()
+    expect(stepper.locator("[data-predict-feedback]")).to_contain_text("Right")
+    revealed.add(4)
+    expect_lesson_step(4, "predicting")
+    stored = page.request.get(base_url + f"/api/exercises/{exercise.slug}/predictions").json()
+    assert [(p["step"], p["answer"], p["correct"]) for p in stored] == [(4, prediction.answer, True)]
+    audit.check("stepper-step-4-predicted")
+
+    # Forwards by keyboard (→ from the code region), skipping step 5's prediction, a wrong typed
+    # prediction at step 6 (stored as wrong), then End.
+    stepper.locator("[data-code]").focus()
+    page.keyboard.press("ArrowRight")
+    expect_lesson_step(5, "keyboard (→)")
+    stepper.locator("[data-skip]").focus()
+    page.keyboard.press("Enter")
+    revealed.add(5)
+    expect_lesson_step(5, "skipping the prediction")
+    stepper.locator("[data-code]").focus()
+    page.keyboard.press("ArrowRight")
+    expect_lesson_step(6, "keyboard (→)")
+    typed = stepper.locator("[data-predict] input[type=text]")
+    typed.fill("Hello")
+    typed.press("Enter")
+    expect(stepper.locator("[data-predict-feedback]")).to_contain_text("Not quite")
+    revealed.add(6)
+    expect_lesson_step(6, "a typed prediction")
+    audit.check("stepper-step-6-wrong-prediction")
+    _shoot_stepper(page, "#stepper", f"stepper-{size}-step-6")
+    stored = page.request.get(base_url + f"/api/exercises/{exercise.slug}/predictions").json()
+    assert sorted((p["step"], p["correct"]) for p in stored) == [(4, True), (6, False)]
+    stepper.locator("[data-code]").focus()
+    page.keyboard.press("End")
+    expect_lesson_step(7, "keyboard (End)")
+    audit.check("stepper-step-7-last")
+    _shoot_stepper(page, "#stepper", f"stepper-{size}-step-7")
+
+    # Backwards by keyboard and by mouse: ←, Back, a row of the spine, Home, First after Last.
+    page.keyboard.press("ArrowLeft")
+    expect_lesson_step(6, "keyboard (←)")
+    stepper.locator("[data-go=back]").click()
+    expect_lesson_step(5, "mouse (Back)")
+    stepper.locator("[data-spine] button[data-step='3']").click()
+    expect_lesson_step(3, "mouse (the spine)")
+    _shoot_stepper(page, "#stepper", f"stepper-{size}-step-3")
+    stepper.locator("[data-code]").focus()
+    page.keyboard.press("Home")
+    expect_lesson_step(1, "keyboard (Home)")
+    stepper.locator("[data-go=last]").click()
+    expect_lesson_step(7, "mouse (Last)")
+    stepper.locator("[data-go=first]").click()
+    expect_lesson_step(1, "mouse (First)")
+    # A step's link opens that step.
+    page.goto(base_url + f"/exercises/{exercise.slug}#step-5")
+    expect(stepper).to_be_visible()
+    expect_lesson_step(5, "its link")
+    audit.check("stepper-linked-step-5")
+
+    # The code page: a wrong endpoint (it crashes at step 5), then the right one, without leaving
+    # the page; each result replays the run beside the lesson's trace.
+    crash = next(v for v in exercise.variants if v.file.endswith("type_error.py"))
+    page.goto(base_url + f"/exercises/{exercise.slug}/code")
+    expect(page.locator(".cm-editor")).to_be_visible()
+    code_url = page.url
+    _submit_in_page(page, exercise.source(crash.file))
+    expect(page.locator("#verdict")).to_contain_text(f"at step {crash.fails_at}")
+    replay = page.locator("#replay-host #stepper")
+    expect(replay).to_be_visible()
+    expect(page.locator("#replay-link")).to_be_visible()
+    assert page.url == code_url
+    state = _stepper_state(page, "#replay-host #stepper")
+    code = exercise.source(crash.file)
+    named = next(i for i, line in enumerate(code.splitlines(), 1) if "len(data)" in line)
+    assert state["n"] == crash.fails_at, state
+    assert state["compare"] == f"Step {crash.fails_at}: the first step where your run differs", state
+    assert state["named"] == [named] and "⚠ named in the message" in " ".join(state["tags"]), state
+    assert state["hash"] == "" and state["path"].endswith("/code"), state
+    # Their frames on the lanes (the close their crash caused), the lesson's as a ghost beside them.
+    assert [f[3] for f in state["frames"]] == ["connect", "accept", "text", "close"], state
+    assert state["ghost"] == [
+        [s.n, f.client, f.direction, f.type] for s in trace.steps[: crash.fails_at] for f in s.frames
+    ], state
+    # The failure said once: the replay points to the row beside the code that says it.
+    submission_id = int((page.locator("#run-link").get_attribute("href") or "").rsplit("/", 1)[1])
+    result = page.request.get(base_url + f"/api/submissions/{submission_id}").json()
+    failed_row = page.locator(f'.run-step[data-n="{crash.fails_at}"]')
+    actual = failed_row.locator(".actual").inner_text()
+    assert actual and page.locator("main").inner_text().count(actual) == 1
+    assert f"Step {crash.fails_at}'s row of the result says" in state["compareText"], state
+    replay.get_by_role("button", name=f"Show step {crash.fails_at}'s row").click()
+    expect(failed_row).to_be_focused()
+    untracked = dict(state["yours"])
+    assert untracked.get("response", "").startswith("not a variable"), state
+    audit.check("code-replay-failed")
+    _shoot_stepper(page, "#replay-host #stepper", f"stepper-{size}-replay-failed")
+    # The replay steps by keyboard too; the paused line of the learner's code is marked.
+    replay.locator("[data-code]").focus()
+    page.keyboard.press("Home")
+    state = _stepper_state(page, "#replay-host #stepper")
+    paused = result["steps"][0]["paused_line"]
+    assert state["n"] == 1 and state["ran"] == ([paused] if paused else []), state
+
+    _submit_in_page(page, exercise.source(exercise.reference))
+    expect(page.locator("#verdict")).to_contain_text("Passed")
+    expect(page.locator("#replay-host #stepper")).to_be_visible()
+    expect(page.locator("#replay-host #stepper [data-compare-title]")).to_have_text("Step 1: expected and actual")
+    # Rows that passed say nothing beside the code: the replay says their expected and actual.
+    expect(page.locator("#replay-host #stepper .compare dt").first).to_have_text("Expected")
+    state = _stepper_state(page, "#replay-host #stepper")
+    assert page.url == code_url and state["n"] == 1 and state["named"] == [], state
+    assert page.locator("#replay-host #stepper").count() == 1
+    page.locator("#replay-host #stepper [data-go=last]").click()
+    state = _stepper_state(page, "#replay-host #stepper")
+    assert state["compare"] == "Step 7: expected and actual", state
+    assert state["ghost"] == [[s.n, f.client, f.direction, f.type] for s in trace.steps for f in s.frames], state
+    audit.check("code-replay-passed")
+    _shoot_stepper(page, "#replay-host #stepper", f"stepper-{size}-replay-passed")
+
+    assert len(audit.checked) == 8
+    audit.verify()

@@ -89,11 +89,19 @@ def test_quiz_feedback_and_every_answer_stored(
         "question_id": question.id,
         "correct": False,
         "hint": question.hint,
+        "hint_parts": [
+            {"text": "Check the "},
+            {"text": "Variable tracker", "href": "#tracker"},
+            {"text": " row for data in its 'After "},
+            {"text": "Step 4", "href": "#step-4"},
+            {"text": "' column."},
+        ],
         "attempt": 1,
         "first_try": True,
     }
     second = client.post(url, json={"choice": question.answer.lower()}, headers=headers).json()
     assert second["correct"] is True and second["explanation"] == question.explanation and "hint" not in second
+    assert "hint_parts" not in second
     assert second["attempt"] == 2 and second["first_try"] is False
 
     rows = session.exec(select(QuizAnswer).where(QuizAnswer.user_id == learner.id).order_by(col(QuizAnswer.id))).all()

@@ -256,6 +256,10 @@ def test_steps_turn_green_then_red_live(page: object, base_url: str) -> None:
     # The failure is said once: the actual text appears in one place on the page, not three.
     actual = failed.locator(".actual").inner_text()
     assert page.locator("main").inner_text().count(actual) == 1  # type: ignore[attr-defined]
+    # The run's replay is mounted below, still without a page change, and says the failure no more.
+    expect(page.locator("#replay-host #stepper.replay")).to_be_visible()  # type: ignore[attr-defined]
+    assert page.locator("main").inner_text().count(actual) == 1  # type: ignore[attr-defined]
+    assert page.evaluate("window.__sameDocument === true")  # type: ignore[attr-defined]
     shoot(page, "09b-editor-failed")
 
     # The submission page follows a grading live too (opened while the grader is still at it).
@@ -281,6 +285,11 @@ def test_steps_turn_green_then_red_live(page: object, base_url: str) -> None:
     assert page.evaluate("window.__sameDocument === true")  # type: ignore[attr-defined]
     assert sum('"type":"step"' in f.replace(" ", "") for f in frames) >= variant.fails_at
     assert page.locator("main").inner_text().count(failed_row.locator(".actual").inner_text()) == 1  # type: ignore[attr-defined]
+    # Once graded, the replay of the run appears on the page without a reload, opened at the failing row.
+    expect(page.locator("#stepper.replay")).to_be_visible()  # type: ignore[attr-defined]
+    expect(page.locator("#stepper [data-compare-title]")).to_contain_text(f"Step {variant.fails_at}: the first step")  # type: ignore[attr-defined]
+    assert page.locator("main").inner_text().count(failed_row.locator(".actual").inner_text()) == 1  # type: ignore[attr-defined]
+    assert page.evaluate("window.__sameDocument === true")  # type: ignore[attr-defined]
     shoot(page, "10-result-failed")
 
 

@@ -175,3 +175,12 @@ def test_regrade_grades_every_stored_submission_again(
 
     unknown = CliRunner().invoke(cli, ["regrade", "no-such-exercise"])
     assert unknown.exit_code == 2 and "unknown exercise 'no-such-exercise'" in unknown.output
+
+
+def test_users_create_refuses_a_weak_password_with_the_reason(cli: typer.Typer, database: str) -> None:
+    same = CliRunner().invoke(cli, ["users", "create", "gracehopper", "--password-stdin"], input="gracehopper\n")
+    assert same.exit_code == 2
+    assert "password: must not be the same as the username" in same.output
+    common = CliRunner().invoke(cli, ["users", "create", "grace", "--password-stdin"], input="password123\n")
+    assert common.exit_code == 2
+    assert "password: is too easy to guess (this is a very common password)" in common.output

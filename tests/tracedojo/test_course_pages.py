@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from course_factories import DUE, create_course_with_staff, create_echo_assignment, enrol, graded_submission
 from factories import create_learner
@@ -205,3 +206,36 @@ def test_course_ids_that_cannot_exist_are_refused_not_500(client: TestClient, se
     sign_in(browser, create_learner(session))
     assert browser.get("/courses/99999999999").status_code == 422
     assert browser.get("/courses/nope").status_code == 422
+
+
+def test_a_course_submission_page_replays_the_run_like_the_learners_page(client: TestClient, session: Session) -> None:
+    course, teacher = create_course_with_staff(session)
+    member = enrol(session, course)
+    steps: list[dict[str, Any]] = [
+        {
+            "n": 1,
+            "title": "Client connects to /ws",
+            "status": "passed",
+            "frames": [{"client": "client", "direction": "to_server", "type": "connect", "payload": "/ws"}],
+        },
+        {
+            "n": 2,
+            "title": "Server calls websocket.accept()",
+            "status": "failed",
+            "expected": "the server accepts",
+            "actual": "`NameError` at line 2",
+            "message": "Expected the server accepts, but received `NameError` at line 2. Define the name first.",
+            "paused_line": 2,
+        },
+    ]
+    row = graded_submission(session, member, at=DUE, score=1, steps=steps)
+    staff = _browser(client)
+    sign_in(staff, teacher)
+    page = staff.get(f"/courses/{course.id}/submissions/{row.id}")
+    assert page.status_code == 200
+    assert 'data-stepper="replay-data"' in page.text and 'id="replay-data"' in page.text
+    assert "/static/build/stepper.js" in page.text
+    # Inline code as code, and the message's restatement of expected and actual said once.
+    shown = re.sub(r'<script type="application/json".*?</script>', "", page.text, flags=re.DOTALL)
+    assert "<code>NameError</code> at line 2" in shown and "`NameError`" not in shown
+    assert shown.count("Define the name first.") == 1 and "but received" not in shown

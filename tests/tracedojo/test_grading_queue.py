@@ -3,10 +3,13 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import pytest
 from factories import EXERCISES, make_settings
 from fastapi.testclient import TestClient
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
+from tracedojo import grading_job, grading_queue
 from tracedojo.app import create_app
 from tracedojo.db import make_engine, migrate
 from tracedojo.models import Submission, SubmissionStatus, User
@@ -80,3 +83,64 @@ def test_grading_goes_on_after_the_sandbox_zygote_dies(tmp_path: Path) -> None:
         submitted = client.post("/api/exercises/echo-once/submissions", json={"code": reference}, headers=headers)
         row = _wait_final(platform.engine, submitted.json()["id"])
     assert row.status == "passed", row.message
+
+
+def test_a_claim_that_meets_a_locked_database_is_tried_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = make_settings(tmp_path)
+    engine = make_engine(settings.database_url)
+    migrate(engine)
+    with Session(engine, expire_on_commit=False) as session:
+        user = User(username="contended", password_hash="x")
+        session.add(user)
+        session.commit()
+        assert user.id is not None
+        row = Submission(user_id=user.id, exercise_slug="echo-once", exercise_version="v", code="x", max_score=7.0)
+        session.add(row)
+        session.commit()
+    real, failures = grading_job._claim, [0]
+
+    def locked_twice(*args: object, **kwargs: object) -> object:
+        if failures[0] < 2:
+            failures[0] += 1
+            raise OperationalError("UPDATE submission", {}, Exception("database is locked"))
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(grading_job, "_claim", locked_twice)
+    assert row.id is not None
+    held = grading_job.claim(engine, row.id, worker_id="w", lease_seconds=60)
+    assert isinstance(held, grading_job.Claim) and failures[0] == 2
+    engine.dispose()
+
+
+def test_a_job_that_fails_for_the_graders_own_reasons_is_queued_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(grading_queue, "RETRY_FAILED_SECONDS", 0.1)
+    settings = make_settings(tmp_path)
+    with TestClient(create_app(settings)) as client:
+        platform = client.app.state.platform  # type: ignore[attr-defined]
+        grader = platform.queue.grader
+        real, failures = grader.grade, [0]
+
+        def broken_once(submission_id: int) -> object:
+            if failures[0] == 0:
+                failures[0] += 1
+                raise OperationalError("UPDATE submission", {}, Exception("disk I/O error"))
+            return real(submission_id)
+
+        monkeypatch.setattr(grader, "grade", broken_once)
+        with Session(platform.engine, expire_on_commit=False) as session:
+            user = User(username="unlucky", password_hash="x")
+            session.add(user)
+            session.commit()
+            assert user.id is not None
+            reference = (EXERCISES / "echo-once" / "solution.py").read_text()
+            row = Submission(
+                user_id=user.id, exercise_slug="echo-once", exercise_version="v", code=reference, max_score=7.0
+            )
+            session.add(row)
+            session.commit()
+        assert row.id is not None
+        platform.queue.enqueue(row.id)
+        assert _wait_final(platform.engine, row.id).status == "passed"
+        assert failures[0] == 1

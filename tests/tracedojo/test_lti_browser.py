@@ -75,6 +75,8 @@ def test_an_instructor_picks_a_lesson_by_keyboard_and_the_link_reaches_the_lms(p
     page.keyboard.press("ArrowDown")  # the second lesson
     picked = page.evaluate("document.querySelector('input[name=lesson]:checked').value")
     page.keyboard.press("Tab")
+    expect(page.locator("#mode")).to_be_focused()  # the mode the grade comes from: Write it, unless changed
+    page.keyboard.press("Tab")
     page.keyboard.press("Enter")
     page.wait_for_url(f"{lti.lms.url}/deep-link-return")  # the page's script posted the signed link
     expect(page.get_by_text("Link added to the course.")).to_be_visible()

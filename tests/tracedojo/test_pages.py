@@ -177,6 +177,7 @@ def test_editor_submission_and_result_pages(anonymous: TestClient, learner: User
         if column.lower().startswith("after step"):
             assert your_value == lesson_value, (column, yours)
     assert _every_step(final, "data")[2:4] == ["", tracked.values[columns.index("After Step 4")]]
+    assert "not a variable of the sample (it is computed inline" in final  # the seed's `response`
     assert f"#{submission_id}" in final  # the history of attempts
     # The editor now starts from the latest attempt; the starter is one click away.
     again = anonymous.get("/exercises/echo-once/code").text
@@ -252,13 +253,16 @@ def test_beside_puts_the_learners_values_under_the_lessons_columns(echo_once: Ex
 
     lesson = lesson_of(echo_once)
     learner = {"data": {5: "'hi'", 7: "'hi'"}, "extra": {7: "1"}}
-    rows = {row.name: row.cells for row in _beside(lesson, learner)}
+    beside = _beside(lesson, learner, untracked=["response"])
+    rows = {row.name: row.cells for row in beside}
     columns = lesson.variable_tracker.columns
     data = dict(zip(columns, rows["data"], strict=True))
     assert data["Start"][1] == "—"
     assert data["After Step 5"] == ("'Hello'", "'hi'")
     assert data["Final"][1] == "'hi'"
     assert rows["extra"][-1] == ("—", "1")  # a variable the lesson does not track is still shown
+    # The seed's `response` is never stored by the sample: said so, not an empty "yours" column.
+    assert [row.name for row in beside if row.untracked] == ["response"]
 
 
 def test_instructor_pages_are_for_instructors_only(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 from datetime import timedelta
@@ -16,8 +17,8 @@ from tracedojo.celery_app import CeleryQueue, make_celery
 from tracedojo.db import make_engine, migrate
 from tracedojo.grading_job import (
     Claim,
-    LeaseHeartbeat,
     LeaseHeld,
+    LeaseKeeper,
     claim,
     renew,
     requeue_stale,
@@ -156,17 +157,33 @@ def test_enqueueing_with_the_broker_down_keeps_the_row_and_returns_quickly(tmp_p
     queue.stop()
 
 
-def test_a_heartbeat_keeps_a_long_grading_s_short_lease_and_stops_with_it(engine: Engine) -> None:
+def test_the_lease_keeper_keeps_a_long_grading_s_short_lease_and_stops_with_it(engine: Engine) -> None:
     submission_id = _stored(engine)
     held = claim(engine, submission_id, worker_id="a", lease_seconds=0.6)
     assert isinstance(held, Claim)
-    with LeaseHeartbeat(engine, held, lease_seconds=0.6):
+    with LeaseKeeper(engine, lease_seconds=0.6).holding(held):
         time.sleep(1.5)  # over twice the lease: without renewal another worker could take it now
         assert isinstance(claim(engine, submission_id, worker_id="b", lease_seconds=60), LeaseHeld)
         assert requeue_stale(engine, requeue_after=60) == []
-    time.sleep(0.8)  # the heartbeat stopped with the grading: the lease runs out
+    time.sleep(0.8)  # the keeper let go when the grading ended: the lease runs out
     successor = claim(engine, submission_id, worker_id="b", lease_seconds=60)
     assert isinstance(successor, Claim)
     assert not renew(engine, held, lease_seconds=60)  # the old claim cannot take it back
     assert store_results(engine, held, _results(7.0), version="v") is None
     assert store_results(engine, successor, _results(7.0), version="v") is not None
+
+
+def test_one_lease_keeper_renews_every_held_lease_and_lets_go_of_each(engine: Engine) -> None:
+    first, second = _stored(engine), _stored(engine)
+    keeper = LeaseKeeper(engine, lease_seconds=0.6)
+    held = [claim(engine, n, worker_id="a", lease_seconds=0.6) for n in (first, second)]
+    assert isinstance(held[0], Claim) and isinstance(held[1], Claim)
+    with keeper.holding(held[0]):
+        with keeper.holding(held[1]):
+            time.sleep(1.5)  # over twice the lease: both are still held
+            assert isinstance(claim(engine, first, worker_id="b", lease_seconds=60), LeaseHeld)
+            assert isinstance(claim(engine, second, worker_id="b", lease_seconds=60), LeaseHeld)
+        time.sleep(0.9)  # the second grading ended: its lease runs out, the first one's does not
+        assert isinstance(claim(engine, second, worker_id="b", lease_seconds=60), Claim)
+        assert isinstance(claim(engine, first, worker_id="b", lease_seconds=60), LeaseHeld)
+    assert [t.name for t in threading.enumerate()].count("lease-keeper") >= 1

@@ -24,10 +24,17 @@ deployment, or is already tested on these services:
 * ``test_accessibility_browser.py``: axe, page widths and keyboard use check the pages' markup,
   CSS and scripts, which are the same whatever database and queue serve them (the learner flow
   itself is rerun in ``test_browser.py``).
+* ``test_fair_share.py``: the inline pool's fair queue, the claim's rule (the Celery workers') on a
+  SQLite file and on a PostgreSQL database of its own, then the inline pool end to end; the scale-out
+  stack runs one worker process of concurrency 1, so there is no second worker to share.
+* ``test_rate_limits_shared.py``: already runs on the real Redis, two platforms sharing one limit.
+* ``test_text_clean.py``: stores a result row by hand with a lone surrogate in its JSON steps, as only
+  SQLite's JSON text holds it; the cleaning itself is the same code whatever the database.
 * ``test_cli.py``, ``test_lessons.py``, ``test_security.py``, ``test_settings.py``,
   ``test_frontend_build.py``, ``test_step_wording.py``, ``test_trace_view.py``: no platform runs
   in them (grading CLI, catalog, hashing, settings, the front-end bundle, result wording, the lanes
   derived from an exercise), so there is no database or queue to change.
+* ``test_hint_links.py``: the quiz hints' wording and links, read from the exercise files alone.
 * ``test_modes_browser.py``: the mode pages' keyboard play, axe and 390 px checks test their markup, CSS
   and scripts, the same whatever serves them; their API and grading are rerun in ``test_api_modes.py``.
 """
@@ -63,6 +70,11 @@ GROUPS = {
         "test_api_predict.py",
         "test_api_review.py",
         "test_predict_review_stats.py",
+        "test_course_modes_service.py",
+        "test_course_modes_api.py",
+        "test_course_modes_lti.py",
+        "test_burst.py",
+        "test_sign_ins.py",
     ],
     "pages-and-live": [
         "test_pages.py",
@@ -76,6 +88,7 @@ GROUPS = {
         "test_course_pages.py",
         "test_modes_pages.py",
         "test_predict_review_pages.py",
+        "test_course_modes_pages.py",
     ],
     "browser": [
         "test_browser.py",
@@ -83,6 +96,7 @@ GROUPS = {
         "test_course_browser.py",
         "test_lti_browser.py",
         "test_predict_review_browser.py",
+        "test_course_modes_browser.py",
     ],
 }
 LEFT_OUT = {
@@ -105,6 +119,10 @@ LEFT_OUT = {
     "test_accessibility_browser.py",
     "test_step_wording.py",
     "test_trace_view.py",
+    "test_hint_links.py",
+    "test_fair_share.py",
+    "test_rate_limits_shared.py",
+    "test_text_clean.py",
     "test_modes_browser.py",
     "test_event_relay.py",
     "test_browser_latency.py",

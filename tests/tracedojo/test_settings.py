@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 
 import pytest
@@ -11,9 +12,17 @@ from tracedojo.settings import PLACEHOLDER_SECRET, PROJECT_ROOT, Settings, descr
 def test_placeholder_secret_is_refused_outside_development() -> None:
     with pytest.raises(ValidationError, match="TRACEDOJO_SECRET_KEY is unset or left at the placeholder"):
         Settings(env="production", secret_key=PLACEHOLDER_SECRET)
-    with pytest.raises(ValidationError, match="too short"):
+    with pytest.raises(ValidationError, match="too predictable"):
         Settings(env="production", secret_key="short")
-    assert Settings(env="production", secret_key="x" * 32).secret_key == "x" * 32
+    key = secrets.token_urlsafe(32)
+    assert Settings(env="production", secret_key=key).secret_key == key
+
+
+@pytest.mark.parametrize("weak", ["a" * 16, "x" * 64, "abcd" * 8, "passwordpassword"])
+def test_production_refuses_a_key_with_too_little_randomness(weak: str) -> None:
+    with pytest.raises(ValidationError, match="TRACEDOJO_SECRET_KEY is too predictable"):
+        Settings(env="production", secret_key=weak)
+    assert Settings(env="development", secret_key=weak).secret_key == weak
 
 
 def test_development_generates_a_secret_and_says_so(caplog: pytest.LogCaptureFixture) -> None:
@@ -25,7 +34,7 @@ def test_development_generates_a_secret_and_says_so(caplog: pytest.LogCaptureFix
 
 def test_environment_variables(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("TRACEDOJO_DATABASE_URL", "postgresql+psycopg://u:p@db/tracedojo")
-    monkeypatch.setenv("TRACEDOJO_SECRET_KEY", "s" * 40)
+    monkeypatch.setenv("TRACEDOJO_SECRET_KEY", secrets.token_urlsafe(30))
     monkeypatch.setenv("TRACEDOJO_ENV", "production")
     monkeypatch.setenv("TRACEDOJO_EXERCISES_DIR", str(tmp_path))
     monkeypatch.setenv("TRACEDOJO_LIMITS__STEP_TIMEOUT", "1.5")

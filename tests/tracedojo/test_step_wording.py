@@ -1,8 +1,16 @@
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
 from typing import Any
 
+import pytest
+
+from grader import load_exercises
+from grader.grading import grade_source
+from grader.limits import Limits
 from grader.results import StepResult
+from grader.sandbox import Sandbox
 from tracedojo.step_wording import first_failure, inline_code, lines_named, named_line, step_note
 
 
@@ -67,3 +75,43 @@ def test_the_line_to_mark_is_the_first_failing_rows() -> None:
     assert first_failure(steps) is FORGOT_ACCEPT
     assert lines_named("Step 2 failed", steps, code) == [8]
     assert lines_named("SyntaxError at line 3", [row(n=1, status="skipped")], code) == [3]
+
+
+def test_a_restatement_in_the_messages_own_words_is_said_once() -> None:
+    unclean = row(
+        status="failed",
+        expected="the endpoint to finish cleanly after the disconnect",
+        actual="your endpoint raised WebSocketDisconnect: code 1000 (line 11: data = await websocket.receive_text())",
+        message="Your endpoint did not finish cleanly: it raised WebSocketDisconnect: code 1000 (line 11: data = "
+        "await websocket.receive_text()). Wrap the loop in `try: ... except WebSocketDisconnect: ...`.",
+    )
+    assert step_note(unclean) == "Wrap the loop in `try: ... except WebSocketDisconnect: ...`."
+
+
+VARIANTS = [(e, v.file) for e in load_exercises() for v in e.variants]
+
+
+@pytest.fixture(scope="module")
+def sandbox() -> Iterator[Sandbox]:
+    with Sandbox(Limits(step_timeout=1.0)) as sb:
+        yield sb
+
+
+def _sentences(text: str) -> list[str]:
+    return [s.strip() for s in re.split(r"(?<=[.!?])\s+", text) if len(s.strip()) > 12]
+
+
+@pytest.mark.parametrize(("exercise", "file"), VARIANTS, ids=[f"{e.slug}:{f}" for e, f in VARIANTS])
+def test_every_wrong_file_s_failure_is_said_once(exercise: Any, file: str, sandbox: Sandbox) -> None:
+    """The first failing row of every lesson's wrong files, as the result pages show it (expected,
+    actual, and what the message adds): no sentence of one is said again in another."""
+    results = grade_source(exercise, exercise.source(file), sandbox=sandbox, submission="s.py", seed=1)
+    failed = first_failure(results.steps)
+    assert failed is not None, results.message
+    shown = {"expected": failed.expected, "actual": failed.actual, "note": step_note(failed)}
+    for name, text in shown.items():
+        for sentence in _sentences(text):
+            again = [other for other, said in shown.items() if other != name and sentence in said]
+            assert not again, f"{name} says {sentence!r} again in {again}"
+    # A message that only restates expected and actual adds nothing; advice stays whole.
+    assert failed.actual not in step_note(failed) or not failed.actual

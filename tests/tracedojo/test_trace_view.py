@@ -1,18 +1,28 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 
 from grader import Exercise, load_exercises
+from grader.grading import grade_source
+from grader.limits import Limits
 from grader.loader import find_exercise
+from grader.results import Status
+from grader.sandbox import Sandbox
 from tracedojo.trace_view import (
     Frame,
+    RunStep,
     code_lines,
     column_moments,
+    first_difference,
     lesson_trace,
     prediction_for,
+    replay_data,
     stored_names,
     tracker_column,
     untracked_names,
+    variable_of,
 )
 
 EXERCISES = load_exercises()
@@ -167,3 +177,68 @@ def test_code_lines_keep_highlighting_and_escape_html() -> None:
     assert "&lt;b&gt;" in lines[0] and "<b>" not in lines[0]
     assert lines[1] == ""
     assert 'class="k"' in lines[2]  # the keyword def
+
+
+PASSING_FILES = [(e.slug, file) for e in EXERCISES for file in [e.reference, *e.also_correct]]
+
+
+@pytest.fixture(scope="module")
+def sandbox() -> Iterator[Sandbox]:
+    with Sandbox(Limits(step_timeout=1.0)) as sb:
+        yield sb
+
+
+@pytest.mark.parametrize(("slug", "file"), PASSING_FILES, ids=[f"{s}:{f}" for s, f in PASSING_FILES])
+def test_a_passing_run_differs_from_the_lesson_nowhere(slug: str, file: str, sandbox: Sandbox) -> None:
+    """Every lesson's reference and other correct styles: the replay opens no row as different
+    (a clean close where the row allows the connection to stay open or close counts as matching)."""
+    exercise = find_exercise(slug)
+    code = exercise.source(file)
+    results = grade_source(exercise, code, sandbox=sandbox, submission="submission.py", seed=7)
+    assert results.status is Status.PASSED, results.message
+    data = replay_data(exercise, [step.model_dump(mode="json") for step in results.steps], code)
+    assert any(run.frames for run in data.runs), "the grader recorded the frames of the run"
+    assert data.first_difference is None, [(r.n, [(f.client, f.type) for f in r.frames]) for r in data.runs]
+
+
+def test_a_clean_close_matches_only_where_the_row_allows_it(echo_once: Exercise) -> None:
+    trace = lesson_trace(echo_once)
+    assert trace.steps[6].may_close == ["client"] and trace.steps[5].may_close == []
+    closed = [Frame(client="client", direction="to_client", type="close", code=1000)]
+    passed = [RunStep(n=step.n, status="passed", frames=list(step.frames)) for step in trace.steps]
+    passed[6] = RunStep(n=7, status="passed", frames=closed)
+    assert first_difference(trace, passed) is None
+    # The same close where the lesson sends a text is a difference; so is a text on row 7.
+    passed[5] = RunStep(n=6, status="passed", frames=closed)
+    assert first_difference(trace, passed) == 6
+    passed[5] = RunStep(n=6, status="passed", frames=list(trace.steps[5].frames))
+    passed[6] = RunStep(n=7, status="passed", frames=[Frame(client="client", direction="to_client", type="text")])
+    assert first_difference(trace, passed) == 7
+    # A failing row is the difference, whatever the frames.
+    passed[2] = RunStep(n=3, status="failed")
+    assert first_difference(trace, passed) == 3
+
+
+def _attributes_stored(code: str) -> set[str]:
+    import ast
+
+    return {
+        node.attr
+        for node in ast.walk(ast.parse(code))
+        if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store)
+    }
+
+
+@pytest.mark.parametrize("exercise", EXERCISES, ids=[e.slug for e in EXERCISES])
+def test_the_yours_column_of_every_tracker_row_says_something(exercise: Exercise, sandbox: Sandbox) -> None:
+    """Replaying the reference, each row of the lesson's tracker is either no variable of the sample
+    (said so), or a variable of the endpoint the grader captured (``message['type']`` shows the whole
+    ``message``); only shared state kept on an object (``self.active_connections``) is neither."""
+    code = exercise.source(exercise.reference)
+    results = grade_source(exercise, code, sandbox=sandbox, submission="submission.py", seed=7)
+    captured = {name for step in results.steps for name in step.variables}
+    untracked = set(untracked_names(exercise))
+    shared = _attributes_stored(exercise.sample.code)
+    for row in exercise.variable_tracker.rows:
+        said = row.name in untracked or row.name in captured or variable_of(row.name) in captured
+        assert said or variable_of(row.name) in shared, (row.name, sorted(captured))

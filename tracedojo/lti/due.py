@@ -11,6 +11,8 @@ from sqlmodel import Session, col, select
 from tracedojo.lti.models import LtiGradeSync, LtiResourceLink, LtiUser, SyncStatus
 from tracedojo.models import utcnow
 
+ASSIGNMENT_DELETED = "the assignment this LMS link opened was deleted; its grade is no longer sent"
+
 
 def mark_assignment_grades_due(session: Session, *, assignment_id: int, user_ids: Collection[int]) -> int:
     """The LMS grades of these learners on the assignment's links, due now; the caller commits."""
@@ -31,3 +33,20 @@ def mark_assignment_grades_due(session: Session, *, assignment_id: int, user_ids
         )
     )
     return int(result.rowcount or 0)
+
+
+def unlink_assignment(session: Session, *, assignment_id: int) -> int:
+    """A deleted assignment's LMS links open nothing any more, and their unsent grades are not sent; the
+    caller commits. Returns how many links it had."""
+    links = list(session.exec(select(LtiResourceLink).where(LtiResourceLink.assignment_id == assignment_id)).all())
+    for link in links:
+        link.assignment_id = None
+        session.add(link)
+        for sync in session.exec(
+            select(LtiGradeSync).where(
+                LtiGradeSync.resource_link_id == link.id, LtiGradeSync.status == SyncStatus.PENDING
+            )
+        ).all():
+            sync.status, sync.last_error, sync.updated_at = SyncStatus.FAILED, ASSIGNMENT_DELETED, utcnow()
+            session.add(sync)
+    return len(links)

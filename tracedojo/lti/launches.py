@@ -14,7 +14,8 @@ from urllib.parse import parse_qs, urlsplit
 
 from sqlmodel import Session, select
 
-from tracedojo.assignments import create_assignment
+from tracedojo.assignment_work import ASSIGNABLE_MODES, WRITE
+from tracedojo.assignments import create_assignment, find_assignment
 from tracedojo.course_models import Assignment, Course, CourseRole
 from tracedojo.courses import create_course
 from tracedojo.lessons import Catalog
@@ -27,8 +28,10 @@ AGS_CLAIM = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
 NRPS_CLAIM = "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice"
 DEEP_LINKING_REQUEST = "LtiDeepLinkingRequest"
 RESOURCE_LINK_REQUEST = "LtiResourceLinkRequest"
-# The custom parameter a deep-linked resource link carries: which lesson it opens.
+# The custom parameters a deep-linked resource link carries: which lesson it opens, and in which mode
+# (none: write, the whole endpoint).
 LESSON_PARAMETER = "lesson"
+MODE_PARAMETER = "mode"
 # An assignment made by a launch is open for a year; the instructor sets real dates on its course page.
 DEFAULT_OPEN_DAYS = 365
 
@@ -78,6 +81,15 @@ def lesson_of(body: dict[str, Any]) -> str:
     return slug
 
 
+def mode_of(body: dict[str, Any]) -> str:
+    """The mode a resource link names: its custom parameter, or ``?mode=`` on its target link URI; else write."""
+    mode = _text(_claim(body, "custom").get(MODE_PARAMETER), 16)
+    if not mode:
+        target = _text(body.get(CLAIM + "target_link_uri"), 2048)
+        mode = (parse_qs(urlsplit(target).query).get(MODE_PARAMETER) or [""])[0][:16]
+    return mode or WRITE
+
+
 def lms_context(
     session: Session, *, platform: LtiPlatform, deployment_id: str, context: dict[str, Any], memberships_url: str
 ) -> tuple[LtiContext, Course]:
@@ -101,11 +113,9 @@ def lms_context(
     return row, course
 
 
-def _assignment(session: Session, *, course: Course, slug: str) -> Assignment:
+def _assignment(session: Session, *, course: Course, slug: str, mode: str) -> Assignment:
     assert course.id is not None
-    found = session.exec(
-        select(Assignment).where(Assignment.course_id == course.id, Assignment.exercise_slug == slug)
-    ).first()
+    found = find_assignment(session, course_id=course.id, exercise_slug=slug, mode=mode)
     if found is not None:
         return found
     now = utcnow()
@@ -116,13 +126,15 @@ def _assignment(session: Session, *, course: Course, slug: str) -> Assignment:
         points=10.0,
         release_at=now - timedelta(minutes=1),
         due_at=now + timedelta(days=DEFAULT_OPEN_DAYS),
+        mode=mode,
     )
 
 
 def open_resource_link(
     session: Session, *, context: LtiContext, course: Course, body: dict[str, Any], catalog: Catalog
 ) -> tuple[LtiResourceLink, Assignment]:
-    """The resource link's row (its lesson and line item) and the course's assignment of that lesson."""
+    """The resource link's row (its lesson and line item) and the course's assignment of that lesson in the
+    link's mode: made on the link's first launch, the same one on every later launch."""
     assert context.id is not None
     link_id = _text(_claim(body, "resource_link").get("id"))
     if not link_id:
@@ -141,7 +153,22 @@ def open_resource_link(
         )
     if catalog.get(slug) is None:
         raise LaunchRefused(404, f"This LMS link opens the lesson {slug!r}, which this tracedojo does not have.")
-    assignment = _assignment(session, course=course, slug=slug)
+    linked = session.get(Assignment, row.assignment_id) if row is not None and row.assignment_id else None
+    if row is not None and linked is None:  # only a deletion unlinks a link its first launch linked
+        raise LaunchRefused(
+            404,
+            "The tracedojo assignment this LMS link opened was deleted by the course's instructor; "
+            "the lesson is still open for practice. Ask the instructor to add it again if it should be graded.",
+        )
+    mode = mode_of(body)
+    if mode not in ASSIGNABLE_MODES:
+        raise LaunchRefused(
+            404, f"This LMS link asks for the mode {mode[:16]!r}; tracedojo grades {', '.join(ASSIGNABLE_MODES)}."
+        )
+    if linked is not None and linked.exercise_slug == slug:
+        assignment = linked  # the instructor may have changed its mode or dates since: it is still this link's
+    else:
+        assignment = _assignment(session, course=course, slug=slug, mode=mode)
     ags = body.get(AGS_CLAIM) if isinstance(body.get(AGS_CLAIM), dict) else {}
     assert isinstance(ags, dict)
     if row is None:

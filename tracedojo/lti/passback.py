@@ -23,9 +23,11 @@ from sqlalchemy import Engine, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from tracedojo.assignment_work import Lessons
 from tracedojo.assignments import learner_grade
 from tracedojo.course_models import Assignment, CourseMember, CourseRole
 from tracedojo.lti.adapter import PlatformHttp, ToolServiceConnector
+from tracedojo.lti.due import ASSIGNMENT_DELETED
 from tracedojo.lti.models import LtiContext, LtiGradeSync, LtiPlatform, LtiResourceLink, LtiUser, SyncStatus
 from tracedojo.lti.registry import registration_of
 from tracedojo.models import Submission, SubmissionStatus, User, utcnow
@@ -46,21 +48,21 @@ class RetryPolicy:
         return timedelta(seconds=self.first_delay * 2 ** max(0, attempts - 1))
 
 
-def _due_pairs(session: Session, submission: Submission) -> list[tuple[int, int]]:
-    """(resource link, LMS user) pairs whose LMS grade a graded submission may change: links to its lesson
-    with a line item, in LMS courses where its author is a learner, at the platform that knows them."""
+def _due_pairs(session: Session, *, user_id: int, slug: str) -> list[tuple[int, int]]:
+    """(resource link, LMS user) pairs whose LMS grade a learner's work in a lesson may change: links to
+    the lesson with a line item, in LMS courses where they are a learner, at the platform that knows them."""
     rows = session.exec(
         select(LtiResourceLink.id, LtiUser.id)
         .join(LtiContext, col(LtiContext.id) == col(LtiResourceLink.context_id))
         .join(CourseMember, col(CourseMember.course_id) == col(LtiContext.course_id))
         .join(LtiUser, col(LtiUser.platform_id) == col(LtiContext.platform_id))
         .where(
-            LtiResourceLink.exercise_slug == submission.exercise_slug,
+            LtiResourceLink.exercise_slug == slug,
             col(LtiResourceLink.lineitem_url).is_not(None),
             col(LtiResourceLink.assignment_id).is_not(None),
-            CourseMember.user_id == submission.user_id,
+            CourseMember.user_id == user_id,
             CourseMember.role == CourseRole.LEARNER,
-            LtiUser.user_id == submission.user_id,
+            LtiUser.user_id == user_id,
         )
     ).all()
     return [(link_id, user_id) for link_id, user_id in rows if link_id is not None and user_id is not None]
@@ -72,8 +74,15 @@ def schedule(engine: Engine, submission_id: int) -> list[int]:
         submission = session.get(Submission, submission_id)
         if submission is None or not SubmissionStatus(submission.status).final:
             return []
-        pairs = _due_pairs(session, submission)
+        pairs = _due_pairs(session, user_id=submission.user_id, slug=submission.exercise_slug)
     return [_mark_due(engine, link_id=link_id, lti_user_id=user_id) for link_id, user_id in pairs]
+
+
+def schedule_work(engine: Engine, *, user_id: int, slug: str) -> list[int]:
+    """Work graded without a submission (a finished Predict run, a quiz answer): its LMS grades are due."""
+    with Session(engine, expire_on_commit=False) as session:
+        pairs = _due_pairs(session, user_id=user_id, slug=slug)
+    return [_mark_due(engine, link_id=link_id, lti_user_id=lms_id) for link_id, lms_id in pairs]
 
 
 def _mark_due(engine: Engine, *, link_id: int, lti_user_id: int) -> int:
@@ -142,7 +151,14 @@ def _claim(engine: Engine, sync_id: int, now: datetime) -> int | None:
     return int(row.generation) if taken == 1 else None
 
 
-def send_due(engine: Engine, http: requests.Session, *, policy: RetryPolicy, now: datetime | None = None) -> int:
+def send_due(
+    engine: Engine,
+    http: requests.Session,
+    *,
+    policy: RetryPolicy,
+    now: datetime | None = None,
+    lessons: Lessons | None = None,
+) -> int:
     """Send every due score; returns how many were sent."""
     now = now or utcnow()
     with Session(engine) as session:
@@ -157,20 +173,25 @@ def send_due(engine: Engine, http: requests.Session, *, policy: RetryPolicy, now
         assert sync_id is not None
         generation = _claim(engine, sync_id, now)
         if generation is not None:
-            sent += send_one(engine, http, sync_id=sync_id, generation=generation, policy=policy)
+            sent += send_one(engine, http, sync_id=sync_id, generation=generation, policy=policy, lessons=lessons)
     return sent
 
 
-def _score(session: Session, sync: LtiGradeSync) -> tuple[LtiResourceLink, LtiUser, LtiPlatform, Grade, int | None]:
+def _score(
+    session: Session, sync: LtiGradeSync, lessons: Lessons | None
+) -> tuple[LtiResourceLink, LtiUser, LtiPlatform, Grade, int | None] | None:
+    """What to send, from the grade of the link's assignment in its mode; None once the assignment is deleted."""
     link = session.get(LtiResourceLink, sync.resource_link_id)
     lms_user = session.get(LtiUser, sync.lti_user_id)
-    assert link is not None and lms_user is not None and link.assignment_id is not None
+    assert link is not None and lms_user is not None
+    assignment = session.get(Assignment, link.assignment_id) if link.assignment_id is not None else None
+    if assignment is None:
+        return None
     context = session.get(LtiContext, link.context_id)
-    assignment = session.get(Assignment, link.assignment_id)
-    assert context is not None and assignment is not None
+    assert context is not None
     platform = session.get(LtiPlatform, context.platform_id)
     assert platform is not None
-    grade = learner_grade(session, assignment=assignment, user_id=lms_user.user_id)
+    grade = learner_grade(session, assignment=assignment, user_id=lms_user.user_id, lessons=lessons)
     score = (
         Grade()
         .set_score_given(grade.score)
@@ -183,13 +204,27 @@ def _score(session: Session, sync: LtiGradeSync) -> tuple[LtiResourceLink, LtiUs
     return link, lms_user, platform, score, grade.submission_id
 
 
-def send_one(engine: Engine, http: requests.Session, *, sync_id: int, generation: int, policy: RetryPolicy) -> int:
+def send_one(
+    engine: Engine,
+    http: requests.Session,
+    *,
+    sync_id: int,
+    generation: int,
+    policy: RetryPolicy,
+    lessons: Lessons | None = None,
+) -> int:
     """Send one learner's current best score to its line item; 1 when the LMS took it."""
     with Session(engine, expire_on_commit=False) as session:
         sync = session.get(LtiGradeSync, sync_id)
         if sync is None:
             return 0
-        link, _, platform, score, submission_id = _score(session, sync)
+        found = _score(session, sync, lessons)
+        if found is None:  # its assignment was deleted: nothing to send, now or on a retry
+            sync.status, sync.last_error, sync.updated_at = SyncStatus.FAILED, ASSIGNMENT_DELETED, utcnow()
+            session.add(sync)
+            session.commit()
+            return 0
+        link, _, platform, score, submission_id = found
         unchanged = sync.sent_at is not None and sync.score_given == score.get_score_given()
         error = ""
         if not unchanged:  # the LMS already holds this score: sending it again would change nothing
@@ -245,8 +280,11 @@ def _record(
 class GradePassback:
     """The thread that sends due LMS scores: woken after each grading, and every ``poll`` seconds for retries."""
 
-    def __init__(self, engine: Engine, *, policy: RetryPolicy, poll: float = 5.0) -> None:
+    def __init__(
+        self, engine: Engine, *, policy: RetryPolicy, poll: float = 5.0, lessons: Lessons | None = None
+    ) -> None:
         self.engine = engine
+        self.lessons = lessons  # the catalog: quiz assignments' grades count its questions
         self.policy = policy
         self.poll = poll
         self.http = PlatformHttp()
@@ -278,6 +316,14 @@ class GradePassback:
         except Exception:  # the LMS is never a reason for grading to fail
             log.exception("could not schedule the LMS grade of submission %d", submission_id)
 
+    def worked(self, *, user_id: int, slug: str) -> None:
+        """After a Predict run or a quiz answer is stored: the LMS grades of predict and quiz links are due."""
+        try:
+            if schedule_work(self.engine, user_id=user_id, slug=slug):
+                self._wake.set()
+        except Exception:  # the LMS is never a reason for a learner's answer to fail
+            log.exception("could not schedule the LMS grade of user %d in %s", user_id, slug)
+
     def _run(self) -> None:
         while not self._stop.is_set():
             self._wake.wait(self.poll)
@@ -285,7 +331,7 @@ class GradePassback:
             if self._stop.is_set():
                 return
             try:
-                send_due(self.engine, self.http, policy=self.policy)
+                send_due(self.engine, self.http, policy=self.policy, lessons=self.lessons)
             except Exception:
                 log.exception("sending LMS grades failed; trying again in %.0f s", self.poll)
 

@@ -13,7 +13,7 @@ from sqlmodel import Session
 from tracedojo import assignments as assignment_service
 from tracedojo import courses as course_service
 from tracedojo import feedback
-from tracedojo.assignments import DeadlineReport, dates_of, deadline_report, deadline_reports
+from tracedojo.assignments import DeadlineReport, GradeState, dates_of, deadline_report, deadline_reports
 from tracedojo.course_access import (
     CourseAccess,
     Need,
@@ -25,12 +25,22 @@ from tracedojo.course_access import (
 )
 from tracedojo.course_gradebook import course_gradebook
 from tracedojo.course_models import Assignment, CourseRole
-from tracedojo.course_schemas import AssignmentCreate, AssignmentEdit, CommentCreate, CourseCreate, ExtensionGrant
+from tracedojo.course_schemas import (
+    AssignmentCreate,
+    AssignmentEdit,
+    CommentCreate,
+    CourseCreate,
+    ExtensionGrant,
+    mode_choices,
+    mode_url,
+)
 from tracedojo.course_times import iso, utc_text
 from tracedojo.courses import CourseError
 from tracedojo.deps import CheckedForm, PageUser, PlatformDep, SessionDep
-from tracedojo.models import MAX_ID, SubmissionPublic, User, utcnow
+from tracedojo.models import MAX_ID, SubmissionPublic, SubmissionStatus, User, utcnow
+from tracedojo.modes import mode_named
 from tracedojo.platform_state import Platform
+from tracedojo.trace_view import replay_context
 from tracedojo.views import render, templates
 
 router = APIRouter(prefix="/courses", include_in_schema=False)
@@ -61,6 +71,15 @@ def _blank_to_none(fields: dict[str, str], *names: str) -> dict[str, Any]:
 
 def _see(path: str) -> RedirectResponse:
     return RedirectResponse(path, status_code=status.HTTP_303_SEE_OTHER)
+
+
+def mode_title(key: str) -> str:
+    mode = mode_named(key)
+    return mode.title if mode else key
+
+
+templates.env.globals["mode_title"] = mode_title
+templates.env.globals["mode_url"] = mode_url
 
 
 # Your courses, creating and joining
@@ -118,6 +137,7 @@ def _course_page(
     platform: Platform,
     *,
     error: str | None = None,
+    notice: str | None = None,
     form: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> Response:
@@ -130,7 +150,9 @@ def _course_page(
             (a, g, lesson_title(platform, a.exercise_slug)) for a, g in visible_assignments(session, platform, access)
         ],
         "lessons": platform.catalog.exercises,
+        "modes": mode_choices(),
         "error": error,
+        "notice": notice,
         "form": form or {},
         "now": utcnow(),
     }
@@ -160,6 +182,7 @@ def create_assignment(
         body = AssignmentCreate.model_validate(
             {
                 "exercise": fields.get("exercise", ""),
+                "mode": fields.get("mode", "") or "write",
                 "points": fields.get("points", "") or 10,
                 "late_credit": fields.get("late_credit", "") or 0,
                 "time_zone": fields.get("time_zone", "") or "UTC",
@@ -177,6 +200,7 @@ def create_assignment(
             due_at=body.due_at,
             late_until=body.late_until,
             late_credit=body.late_credit,
+            mode=body.mode,
         )
     except (ValidationError, CourseError) as exc:
         return _course_page(request, access, session, platform, error=_problem(exc), form=fields, status_code=400)
@@ -203,6 +227,7 @@ def _assignment_page(
         "staff": access.staff,
         "instructor": access.role == CourseRole.INSTRUCTOR,
         "assignment": assignment,
+        "modes": mode_choices(),
         "dates": dates_of(assignment),
         "title": lesson_title(platform, assignment.exercise_slug),
         "error": error,
@@ -211,11 +236,14 @@ def _assignment_page(
     if access.staff:
         names = {u.id: u.username for u, _ in course_service.members(session, course_id=access.course.id or 0)}
         context["grades"] = [
-            (names.get(g.user_id, "?"), g) for g in assignment_service.assignment_grades(session, assignment=assignment)
+            (names.get(g.user_id, "?"), g)
+            for g in assignment_service.assignment_grades(session, assignment=assignment, lessons=platform.catalog)
         ]
         context["reports"] = deadline_reports(session, assignment_id=assignment.id)
     else:
-        context["grade"] = assignment_service.learner_grade(session, assignment=assignment, user_id=access.user.id)
+        context["grade"] = assignment_service.learner_grade(
+            session, assignment=assignment, user_id=access.user.id, lessons=platform.catalog
+        )
     return render(request, "courses/assignment.html", context, user=access.user, status_code=status_code)
 
 
@@ -248,6 +276,7 @@ def edit_assignment(
     try:
         body = AssignmentEdit.model_validate(
             {
+                "mode": fields.get("mode") or None,
                 "points": fields.get("points") or None,
                 "late_credit": fields.get("late_credit") or None,
                 "time_zone": fields.get("time_zone", "") or "UTC",
@@ -264,6 +293,8 @@ def edit_assignment(
             late_until=body.late_until,
             clear_late_until=not fields.get("late_until", "").strip(),
             late_credit=body.late_credit,
+            mode=body.mode,
+            lessons=platform.catalog,
         )
     except (ValidationError, CourseError) as exc:
         session.rollback()
@@ -300,6 +331,7 @@ def grant_extension(
             due_at=body.due_at,
             late_until=body.late_until,
             granted_by=user.id,
+            lessons=platform.catalog,
         )
     except ValueError as exc:  # ValidationError and CourseError are ValueErrors, as is a non-number id
         problem = _problem(exc) if isinstance(exc, ValidationError | CourseError) else "user_id: choose a learner"
@@ -309,16 +341,61 @@ def grant_extension(
     )
 
 
+@router.get("/{course_id}/assignments/{assignment_id}/delete", response_class=HTMLResponse)
+def delete_assignment_page(
+    course_id: CourseId,
+    assignment_id: AssignmentId,
+    request: Request,
+    user: PageUser,
+    session: SessionDep,
+    platform: PlatformDep,
+) -> Response:
+    """The confirmation step before deleting: what goes, and what stays."""
+    access = course_access(session, user=user, course_id=course_id, need=Need.INSTRUCTOR)
+    assignment = assignment_in(session, access, assignment_id=assignment_id)
+    grades = assignment_service.assignment_grades(session, assignment=assignment, lessons=platform.catalog)
+    context = {
+        "course": access.course,
+        "assignment": assignment,
+        "title": lesson_title(platform, assignment.exercise_slug),
+        "graded": sum(1 for g in grades if g.state in (GradeState.ON_TIME, GradeState.LATE)),
+        "extensions": len(assignment_service.extensions_of(session, assignment_id=assignment_id)),
+    }
+    return render(request, "courses/assignment_delete.html", context, user=user)
+
+
+@router.post("/{course_id}/assignments/{assignment_id}/delete", response_class=HTMLResponse)
+def delete_assignment(
+    course_id: CourseId,
+    assignment_id: AssignmentId,
+    request: Request,
+    user: PageUser,
+    session: SessionDep,
+    platform: PlatformDep,
+    fields: CheckedForm,
+) -> Response:
+    access = course_access(session, user=user, course_id=course_id, need=Need.INSTRUCTOR)
+    assignment = assignment_in(session, access, assignment_id=assignment_id)
+    if fields.get("confirm") != "delete":
+        return _see(f"/courses/{course_id}/assignments/{assignment_id}/delete")
+    what = f"{lesson_title(platform, assignment.exercise_slug)} ({mode_title(assignment.mode)})"
+    assignment_service.delete_assignment(session, assignment=assignment)
+    notice = f"Deleted the assignment {what}. Its learners' work is kept as practice."
+    return _course_page(request, access, session, platform, notice=notice)
+
+
 # Gradebook
 
 
 @router.get("/{course_id}/gradebook", response_class=HTMLResponse)
-def gradebook_page(course_id: CourseId, request: Request, user: PageUser, session: SessionDep) -> Response:
+def gradebook_page(
+    course_id: CourseId, request: Request, user: PageUser, session: SessionDep, platform: PlatformDep
+) -> Response:
     access = course_access(session, user=user, course_id=course_id, need=Need.STAFF)
     return render(
         request,
         "courses/gradebook.html",
-        {"course": access.course, "book": course_gradebook(session, course_id=course_id)},
+        {"course": access.course, "book": course_gradebook(session, course_id=course_id, lessons=platform.catalog)},
         user=user,
     )
 
@@ -351,6 +428,12 @@ def _submission_page(
             "reusable": feedback.feedback_for(session, submission=row),
             "pattern": feedback.failure_pattern(row.step_results),
             "error": error,
+            **replay_context(
+                platform.catalog.get(row.exercise_slug),
+                row.steps,
+                row.code,
+                final=SubmissionStatus(row.status).final,
+            ),
         },
         user=access.user,
         status_code=status_code,

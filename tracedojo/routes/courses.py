@@ -158,7 +158,8 @@ def remove_member(course_id: CourseId, user_id: UserId, user: CurrentUser, sessi
 def create_assignment(
     course_id: CourseId, body: AssignmentCreate, user: CurrentUser, session: SessionDep, platform: PlatformDep
 ) -> AssignmentPublic:
-    """Set a lesson with points, a release date, a due date and late credit until a later date."""
+    """Set a lesson in one of its modes (default write) with points, a release date, a due date and late
+    credit until a later date."""
     access = course_access(session, user=user, course_id=course_id, need=Need.INSTRUCTOR)
     if platform.catalog.get(body.exercise) is None:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"exercise: there is no lesson {body.exercise!r}")
@@ -173,6 +174,7 @@ def create_assignment(
             due_at=body.due_at,
             late_until=body.late_until,
             late_credit=body.late_credit,
+            mode=body.mode,
         )
     return AssignmentPublic.of(assignment, title=lesson_title(platform, assignment.exercise_slug))
 
@@ -184,15 +186,24 @@ def get_assignment(
     """One assignment; a learner also gets their own dates and grade."""
     access = course_access(session, user=user, course_id=course_id)
     assignment = assignment_in(session, access, assignment_id=assignment_id)
-    grade = None if access.staff else learner_grade(session, assignment=assignment, user_id=user.id or 0)
+    grade = (
+        None
+        if access.staff
+        else learner_grade(session, assignment=assignment, user_id=user.id or 0, lessons=platform.catalog)
+    )
     return AssignmentPublic.of(assignment, title=lesson_title(platform, assignment.exercise_slug), grade=grade)
 
 
 @router.patch("/courses/{course_id}/assignments/{assignment_id}")
 def edit_assignment(
-    course_id: CourseId, assignment_id: AssignmentId, body: AssignmentEdit, user: CurrentUser, session: SessionDep
+    course_id: CourseId,
+    assignment_id: AssignmentId,
+    body: AssignmentEdit,
+    user: CurrentUser,
+    session: SessionDep,
+    platform: PlatformDep,
 ) -> DeadlineReport:
-    """Change points or dates; every learner's grade is recomputed and the changes listed."""
+    """Change the mode, points or dates; every learner's grade is recomputed and the changes listed."""
     access = course_access(session, user=user, course_id=course_id, need=Need.INSTRUCTOR)
     assignment = assignment_in(session, access, assignment_id=assignment_id)
     with refused_as_422():
@@ -206,18 +217,31 @@ def edit_assignment(
             late_until=body.late_until,
             clear_late_until="late_until" in body.model_fields_set and body.late_until is None,
             late_credit=body.late_credit,
+            mode=body.mode,
+            lessons=platform.catalog,
         )
     return deadline_report(session, change=change)
 
 
 @router.get("/courses/{course_id}/assignments/{assignment_id}/grades")
 def assignment_grades(
-    course_id: CourseId, assignment_id: AssignmentId, user: CurrentUser, session: SessionDep
+    course_id: CourseId, assignment_id: AssignmentId, user: CurrentUser, session: SessionDep, platform: PlatformDep
 ) -> list[LearnerGrade]:
     """Every learner's grade on the assignment under its policy."""
     access = course_access(session, user=user, course_id=course_id, need=Need.STAFF)
     assignment = assignment_in(session, access, assignment_id=assignment_id)
-    return assignment_service.assignment_grades(session, assignment=assignment)
+    return assignment_service.assignment_grades(session, assignment=assignment, lessons=platform.catalog)
+
+
+@router.delete("/courses/{course_id}/assignments/{assignment_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_assignment(
+    course_id: CourseId, assignment_id: AssignmentId, user: CurrentUser, session: SessionDep
+) -> Response:
+    """Delete an assignment (its extensions go too); the learners' work stays, as practice."""
+    access = course_access(session, user=user, course_id=course_id, need=Need.INSTRUCTOR)
+    assignment = assignment_in(session, access, assignment_id=assignment_id)
+    assignment_service.delete_assignment(session, assignment=assignment)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.get("/courses/{course_id}/assignments/{assignment_id}/changes")
@@ -247,6 +271,7 @@ def grant_extension(
     body: ExtensionGrant,
     user: CurrentUser,
     session: SessionDep,
+    platform: PlatformDep,
 ) -> DeadlineReport:
     """Give one learner their own due date (and late date); their grade is recomputed."""
     access = course_access(session, user=user, course_id=course_id, need=Need.INSTRUCTOR)
@@ -260,37 +285,45 @@ def grant_extension(
             due_at=body.due_at,
             late_until=body.late_until,
             granted_by=user.id,
+            lessons=platform.catalog,
         )
     return deadline_report(session, change=change)
 
 
 @router.delete("/courses/{course_id}/assignments/{assignment_id}/extensions/{user_id}")
 def revoke_extension(
-    course_id: CourseId, assignment_id: AssignmentId, user_id: UserId, user: CurrentUser, session: SessionDep
+    course_id: CourseId,
+    assignment_id: AssignmentId,
+    user_id: UserId,
+    user: CurrentUser,
+    session: SessionDep,
+    platform: PlatformDep,
 ) -> DeadlineReport:
     """Take an extension back; the learner's grade is recomputed."""
     access = course_access(session, user=user, course_id=course_id, need=Need.INSTRUCTOR)
     assignment = assignment_in(session, access, assignment_id=assignment_id)
     _learner_of(session, access, user_id)
     try:
-        change = assignment_service.revoke_extension(session, assignment=assignment, user_id=user_id, by=user.id)
+        change = assignment_service.revoke_extension(
+            session, assignment=assignment, user_id=user_id, by=user.id, lessons=platform.catalog
+        )
     except CourseError as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from None
     return deadline_report(session, change=change)
 
 
 @router.get("/courses/{course_id}/gradebook")
-def gradebook(course_id: CourseId, user: CurrentUser, session: SessionDep) -> CourseGradebook:
+def gradebook(course_id: CourseId, user: CurrentUser, session: SessionDep, platform: PlatformDep) -> CourseGradebook:
     """Each learner's grade on each assignment under its policy, and their total."""
     course_access(session, user=user, course_id=course_id, need=Need.STAFF)
-    return course_gradebook(session, course_id=course_id)
+    return course_gradebook(session, course_id=course_id, lessons=platform.catalog)
 
 
 @router.get("/courses/{course_id}/gradebook.csv")
-def gradebook_csv(course_id: CourseId, user: CurrentUser, session: SessionDep) -> Response:
+def gradebook_csv(course_id: CourseId, user: CurrentUser, session: SessionDep, platform: PlatformDep) -> Response:
     """The course gradebook as CSV."""
     access = course_access(session, user=user, course_id=course_id, need=Need.STAFF)
-    text = course_gradebook_csv(course_gradebook(session, course_id=course_id))
+    text = course_gradebook_csv(course_gradebook(session, course_id=course_id, lessons=platform.catalog))
     name = f"course-{access.course.id}-gradebook.csv"
     return Response(
         text, media_type="text/csv; charset=utf-8", headers={"Content-Disposition": f'attachment; filename="{name}"'}

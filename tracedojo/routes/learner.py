@@ -25,7 +25,7 @@ from tracedojo.models import Submission, SubmissionCreate, SubmissionPublic, Sub
 from tracedojo.platform_state import Platform
 from tracedojo.progress import ExerciseListing, listing
 from tracedojo.quiz import QuizChoice, QuizFeedback, record_answer
-from tracedojo.submissions import CodeTooLarge, submit, visible_submission
+from tracedojo.submissions import CodeTooLarge, public_with_queue, submit, visible_submission
 
 router = APIRouter(prefix="/api", tags=["learner"])
 
@@ -64,7 +64,10 @@ def answer_question(
             f"choice {body.choice!r} is not one of {', '.join(question.choices)}",
         )
     assert user.id is not None
-    return record_answer(session, user_id=user.id, exercise=exercise, question=question, choice=choice)
+    feedback = record_answer(session, user_id=user.id, exercise=exercise, question=question, choice=choice)
+    if feedback.first_try:  # first answers make a Quiz assignment's grade, which may go to an LMS
+        platform.passback.worked(user_id=user.id, slug=exercise.slug)
+    return feedback
 
 
 @router.post("/exercises/{slug}/submissions", status_code=status.HTTP_202_ACCEPTED, response_model=SubmissionQueued)
@@ -87,7 +90,7 @@ def get_submission(submission_id: SubmissionId, user: CurrentUser, session: Sess
     row = visible_submission(session, user=user, submission_id=submission_id)
     if row is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no submission {submission_id}")
-    return SubmissionPublic.of(row)
+    return public_with_queue(session, row)
 
 
 @router.websocket("/submissions/{submission_id}/live")

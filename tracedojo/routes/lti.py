@@ -16,17 +16,19 @@ from requests import RequestException
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from tracedojo.assignment_work import ASSIGNABLE_MODES, WRITE
 from tracedojo.course_access import Need, course_access
-from tracedojo.deps import SESSION_USER_KEY, CheckedForm, InstructorPage, PageUser, PlatformDep, SessionDep
+from tracedojo.course_schemas import mode_choices, mode_url
+from tracedojo.deps import CheckedForm, InstructorPage, PageUser, PlatformDep, SessionDep, sign_in_browser
 from tracedojo.lti import passback, registry
 from tracedojo.lti.adapter import LtiRequest, LtiTool, PlatformHttp
 from tracedojo.lti.keys import jwks
-from tracedojo.lti.launches import LESSON_PARAMETER, LaunchOutcome, LaunchRefused, accept_launch
+from tracedojo.lti.launches import LESSON_PARAMETER, MODE_PARAMETER, LaunchOutcome, LaunchRefused, accept_launch
 from tracedojo.lti.refusals import explain_launch, explain_login
 from tracedojo.lti.roster import RosterError, contexts_of_course, sync_roster
 from tracedojo.models import MAX_ID, User
+from tracedojo.modes import mode_named
 from tracedojo.platform_state import Platform
-from tracedojo.security import csrf_token
 from tracedojo.views import render
 
 router = APIRouter(prefix="/lti", include_in_schema=False)
@@ -124,10 +126,10 @@ def _validate(platform: Platform, lti_request: LtiRequest) -> tuple[LaunchOutcom
     return outcome, message.get_launch_id()
 
 
-def _sign_in(request: Request, user: User) -> None:
-    request.session.clear()
-    request.session[SESSION_USER_KEY] = user.id
-    csrf_token(request.session)
+def _sign_in(request: Request, platform: Platform, user: User) -> None:
+    """A revocable browser sign-in (``login_sessions``), as the sign-in page starts one."""
+    with Session(platform.engine, expire_on_commit=False) as session:
+        sign_in_browser(request, session, user, max_age=platform.settings.session_max_age)
 
 
 @router.post("/launch")
@@ -135,12 +137,14 @@ async def launch(request: Request, platform: PlatformDep) -> Response:
     """The LMS's signed launch (id_token): signs the LMS user in and opens the link's assignment."""
     params = await _params(request)
     outcome, launch_id = await run_in_threadpool(_validate, platform, _lti_request(request, platform, params))
-    _sign_in(request, outcome.user)
+    await run_in_threadpool(_sign_in, request, platform, outcome.user)
     if outcome.deep_linking:
         request.session[DEEP_LINK_SESSION_KEY] = launch_id
         return _picker(request, platform, outcome.user, launch_id=launch_id, course_title=outcome.course.title)
     assert outcome.assignment is not None
     target = f"/courses/{outcome.course.id}/assignments/{outcome.assignment.id}"
+    if outcome.assignment.mode != WRITE and not outcome.role.staff:
+        target = mode_url(outcome.assignment)  # a learner goes straight to the mode's page; staff to its grades
     return RedirectResponse(target, status_code=status.HTTP_303_SEE_OTHER)
 
 
@@ -160,14 +164,17 @@ def _picker(
     context = {
         "launch_id": launch_id,
         "lessons": platform.catalog.exercises,
+        "modes": mode_choices(),
         "course_title": course_title,
         "error": error,
     }
     return render(request, "lti/deep_link.html", context, user=user, status_code=status_code)
 
 
-def _deep_link_response(platform: Platform, user: User, launch_id: str, slug: str, launch_url: str) -> tuple[str, str]:
-    """The signed LtiDeepLinkingResponse for one lesson, and where the browser posts it."""
+def _deep_link_response(
+    platform: Platform, user: User, launch_id: str, slug: str, mode: str, launch_url: str
+) -> tuple[str, str]:
+    """The signed LtiDeepLinkingResponse for one lesson in one mode, and where the browser posts it."""
     tool = LtiTool(platform.engine, LtiRequest(params={}, cookies={}, secure=False))
     try:
         message = tool.restored(launch_id, PlatformHttp())
@@ -188,14 +195,13 @@ def _deep_link_response(platform: Platform, user: User, launch_id: str, slug: st
         raise HTTPException(status.HTTP_403_FORBIDDEN, "This lesson picker belongs to another LMS user.")
     exercise = platform.catalog.get(slug)
     assert exercise is not None
-    lineitem = LineItem().set_score_maximum(10).set_label(exercise.title).set_resource_id(slug)
-    resource = (
-        DeepLinkResource()
-        .set_url(launch_url)
-        .set_title(exercise.title)
-        .set_custom_params({LESSON_PARAMETER: slug})
-        .set_lineitem(lineitem)
-    )
+    # A write link carries only its lesson, as links made before modes existed do.
+    custom = {LESSON_PARAMETER: slug} if mode == WRITE else {LESSON_PARAMETER: slug, MODE_PARAMETER: mode}
+    named = mode_named(mode)
+    title = exercise.title if mode == WRITE or named is None else f"{exercise.title}: {named.title}"
+    resource_id = slug if mode == WRITE else f"{slug}/{mode}"
+    lineitem = LineItem().set_score_maximum(10).set_label(title).set_resource_id(resource_id)
+    resource = DeepLinkResource().set_url(launch_url).set_title(title).set_custom_params(custom).set_lineitem(lineitem)
     settings = body.get(DEEP_LINKING_CLAIM)
     return_url = settings.get("deep_link_return_url", "") if isinstance(settings, dict) else ""
     return message.get_deep_link().get_response_jwt([resource]), str(return_url)
@@ -213,8 +219,12 @@ async def deep_link(request: Request, user: PageUser, platform: PlatformDep, fie
             "Pick a lesson from the list." if not slug else f"There is no lesson {slug[:64]!r}; pick one from the list."
         )
         return _picker(request, platform, user, launch_id=launch_id, error=message, status_code=422)
+    mode = fields.get("mode", "").strip() or WRITE
+    if mode not in ASSIGNABLE_MODES:
+        message = f"There is no graded mode {mode[:16]!r}; pick one of the list ({', '.join(ASSIGNABLE_MODES)})."
+        return _picker(request, platform, user, launch_id=launch_id, error=message, status_code=422)
     launch_url = tool_url(request, platform, "/lti/launch")
-    token, return_url = await run_in_threadpool(_deep_link_response, platform, user, launch_id, slug, launch_url)
+    token, return_url = await run_in_threadpool(_deep_link_response, platform, user, launch_id, slug, mode, launch_url)
     parts = urlsplit(return_url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, "The LMS gave no valid address to return the link to.")

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request, status
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from pydantic import BaseModel, ValidationError
+from sqlmodel import Session
 
 from grader import Exercise
 from grader.results import StepResult
 from tracedojo import quiz
-from tracedojo.accounts import UsernameTaken, authenticate_user, create_user
+from tracedojo.accounts import UsernameTaken, create_user, sign_in_checked
 from tracedojo.course_views import home_notices, result_feedback
 from tracedojo.deps import (
-    SESSION_USER_KEY,
     CheckedForm,
     OptionalUser,
     PageUser,
@@ -23,19 +26,27 @@ from tracedojo.deps import (
     SubmissionId,
     client_key,
     exercise_or_404,
+    sign_in_browser,
+    sign_out_browser,
 )
 from tracedojo.highlighting import stylesheet
 from tracedojo.lessons import LessonPublic, lesson_of
 from tracedojo.mode_attempts import note_read
-from tracedojo.models import USERNAME_RULE, SubmissionCreate, SubmissionPublic, SubmissionStatus, User, UserCreate
+from tracedojo.models import USERNAME_RULE, SubmissionCreate, SubmissionStatus, User, UserCreate
 from tracedojo.modes import lesson_modes
 from tracedojo.platform_state import Platform
 from tracedojo.progress import progress_of
 from tracedojo.review import due_today_count
-from tracedojo.security import csrf_token
 from tracedojo.step_wording import lines_named
-from tracedojo.submissions import CodeTooLarge, history, latest_code, submit, visible_submission
-from tracedojo.trace_view import replay_context, script_json, spine_of, stepper_data
+from tracedojo.submissions import (
+    CodeTooLarge,
+    history,
+    latest_code,
+    public_with_queue,
+    submit,
+    visible_submission,
+)
+from tracedojo.trace_view import replay_context, script_json, spine_of, stepper_data, untracked_names, variable_of
 from tracedojo.views import render
 
 router = APIRouter(include_in_schema=False)
@@ -51,10 +62,8 @@ def _safe_next(target: str | None) -> str:
     return "/"
 
 
-def _sign_in(request: Request, user: User) -> None:
-    request.session.clear()
-    request.session[SESSION_USER_KEY] = user.id
-    csrf_token(request.session)
+def _sign_in(request: Request, session: Session, platform: Platform, user: User) -> None:
+    sign_in_browser(request, session, user, max_age=platform.settings.session_max_age)
 
 
 @router.get("/assets/pygments.css")
@@ -92,8 +101,16 @@ def login_form(request: Request, user: OptionalUser, next: str = "/") -> Respons
 @router.post("/login", response_class=HTMLResponse)
 async def login(request: Request, form: CheckedForm, session: SessionDep, platform: PlatformDep) -> Response:
     username, target = form.get("username", "").strip(), _safe_next(form.get("next"))
-    platform.login_limit.hit(f"{client_key(request)}:{username.lower()}")
-    user = authenticate_user(session, username=username, password=form.get("password", ""))
+    # In a thread: the password hash takes tens of milliseconds of CPU, which the event loop must not wait on.
+    user = await run_in_threadpool(
+        sign_in_checked,
+        session,
+        username=username,
+        password=form.get("password", ""),
+        address=client_key(request),
+        per_username=platform.login_limit,
+        per_address=platform.spray_limit,
+    )
     if user is None:
         return render(
             request,
@@ -101,7 +118,7 @@ async def login(request: Request, form: CheckedForm, session: SessionDep, platfo
             {"mode": "login", "next": target, "username": username, "error": "Wrong username or password."},
             status_code=status.HTTP_401_UNAUTHORIZED,
         )
-    _sign_in(request, user)
+    await run_in_threadpool(_sign_in, request, session, platform, user)
     return RedirectResponse(target, status_code=status.HTTP_303_SEE_OTHER)
 
 
@@ -120,19 +137,10 @@ async def register(request: Request, form: CheckedForm, session: SessionDep, pla
     try:
         if form.get("password", "") != form.get("password_again", form.get("password", "")):
             raise ValueError("The two passwords differ.")
-        user = create_user(
-            session, user_create=UserCreate.model_validate({"username": username, "password": form.get("password", "")})
-        )
+        user_create = UserCreate.model_validate({"username": username, "password": form.get("password", "")})
+        user = await run_in_threadpool(create_user, session, user_create=user_create)
     except ValidationError as exc:
-        fields = {str(e["loc"][0]) for e in exc.errors() if e["loc"]}
-        error = " ".join(
-            message
-            for field, message in (
-                ("username", f"For the username, {USERNAME_RULE}."),
-                ("password", "Passwords need at least 8 characters (and at most 128)."),
-            )
-            if field in fields
-        )
+        error = " ".join(dict.fromkeys(_registration_problem(problem) for problem in exc.errors()))
     except (UsernameTaken, ValueError) as exc:
         error = str(exc).capitalize() if isinstance(exc, UsernameTaken) else str(exc)
     if error is not None:
@@ -142,8 +150,17 @@ async def register(request: Request, form: CheckedForm, session: SessionDep, pla
             {"mode": "register", "next": "/", "username": username, "error": error},
             status_code=status.HTTP_400_BAD_REQUEST,
         )
-    _sign_in(request, user)
+    await run_in_threadpool(_sign_in, request, session, platform, user)
     return RedirectResponse("/", status_code=status.HTTP_303_SEE_OTHER)
+
+
+def _registration_problem(problem: Mapping[str, Any]) -> str:
+    field = str(problem["loc"][0]) if problem.get("loc") else ""
+    if field == "username":
+        return f"For the username, {USERNAME_RULE}."
+    if problem.get("type") == "value_error":  # the password policy's own words (passwords.password_problem)
+        return f"The password {str(problem.get('msg', '')).removeprefix('Value error, ')}."
+    return "Passwords need at least 8 characters (and at most 128)."
 
 
 @router.get("/logout", response_class=HTMLResponse)
@@ -154,8 +171,8 @@ def logout_form(request: Request, user: OptionalUser) -> Response:
 
 
 @router.post("/logout")
-async def logout(request: Request, form: CheckedForm) -> Response:
-    request.session.clear()
+async def logout(request: Request, form: CheckedForm, session: SessionDep) -> Response:
+    await run_in_threadpool(sign_out_browser, request, session)
     return RedirectResponse("/", status_code=status.HTTP_303_SEE_OTHER)
 
 
@@ -241,7 +258,8 @@ async def practice_submit(
             status_code=400,
         )
     try:
-        row = submit(session, platform, user=user, exercise=exercise, code=code)
+        # In a thread: storing it may wait for SQLite's lock, which the event loop must not do.
+        row = await run_in_threadpool(submit, session, platform, user=user, exercise=exercise, code=code)
     except CodeTooLarge as exc:
         return _practice(
             request,
@@ -265,10 +283,14 @@ def submission_page(
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"There is no submission {submission_id} for you to see.")
     exercise = platform.catalog.get(row.exercise_slug)
     lesson = lesson_of(exercise) if exercise else None
-    result = SubmissionPublic.of(row)
+    result = public_with_queue(session, row)
     steps = {step.n: step for step in result.steps}
     learner_variables = _learner_variables(result.steps)
-    beside = _beside(lesson, learner_variables) if lesson and learner_variables else []
+    beside = (
+        _beside(lesson, learner_variables, untracked=untracked_names(exercise))
+        if exercise and lesson and learner_variables
+        else []
+    )
     return render(
         request,
         "submission.html",
@@ -308,15 +330,17 @@ def _same_source(a: str, b: str) -> bool:
 class BesideRow(BaseModel):
     name: str
     cells: list[tuple[str, str]]  # (the lesson's value, the learner's value) per tracker column
+    untracked: bool = False  # the sample never stores it in a variable: the learner need not either
 
 
-def _beside(lesson: LessonPublic, learner: dict[str, dict[int, str]]) -> list[BesideRow]:
+def _beside(lesson: LessonPublic, learner: dict[str, dict[int, str]], *, untracked: list[str]) -> list[BesideRow]:
     """The lesson's variable tracker with the learner's own values at the same moments."""
     columns = lesson.variable_tracker.columns
     last = max((n for values in learner.values() for n in values), default=0)
 
     def learner_value(name: str, column: str) -> str:
-        values = learner.get(name, {})
+        # A row such as message['type'] shows the learner's whole `message`.
+        values = learner.get(name) or learner.get(variable_of(name), {})
         match = _AFTER_STEP.search(column)
         if match:
             return values.get(int(match.group(1)), "—")
@@ -326,13 +350,17 @@ def _beside(lesson: LessonPublic, learner: dict[str, dict[int, str]]) -> list[Be
 
     names = [r.name for r in lesson.variable_tracker.rows]
     rows = [
-        BesideRow(name=r.name, cells=[(v, learner_value(r.name, c)) for v, c in zip(r.values, columns, strict=True)])
+        BesideRow(
+            name=r.name,
+            cells=[(v, learner_value(r.name, c)) for v, c in zip(r.values, columns, strict=True)],
+            untracked=r.name in untracked and r.name not in learner,
+        )
         for r in lesson.variable_tracker.rows
     ]
     rows += [
         BesideRow(name=name, cells=[("—", learner_value(name, c)) for c in columns])
         for name in sorted(learner)
-        if name not in names
+        if name not in names and name not in {variable_of(n) for n in names}
     ]
     return rows
 

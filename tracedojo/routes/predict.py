@@ -12,6 +12,7 @@ from sqlmodel import Session
 from grader import Exercise
 from tracedojo.deps import CheckedForm, CurrentUser, PageUser, PlatformDep, SessionDep, Slug, exercise_or_404
 from tracedojo.models import MAX_ID, User
+from tracedojo.platform_state import Platform
 from tracedojo.predict_mode import (
     AnswerFeedback,
     NothingToPredict,
@@ -49,13 +50,18 @@ def _run_or_404(session: Session, user: User, slug: str, run_id: int) -> Predict
     return run
 
 
-def _answer(session: Session, run: PredictRun, exercise: Exercise, body: PredictAnswerCreate) -> AnswerFeedback:
+def _answer(
+    session: Session, platform: Platform, run: PredictRun, exercise: Exercise, body: PredictAnswerCreate
+) -> AnswerFeedback:
     try:
-        return answer_in_run(session, run=run, exercise=exercise, step=body.step, answer=body.answer)
+        feedback = answer_in_run(session, run=run, exercise=exercise, step=body.step, answer=body.answer)
     except RunNotOpen as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
     except StepNotInRun as exc:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from None
+    if feedback.run.finished:  # a finished run may be the best work of a Predict assignment linked to an LMS
+        platform.passback.worked(user_id=run.user_id, slug=exercise.slug)
+    return feedback
 
 
 @api.get("/{slug}/predict", response_model=PredictSummary)
@@ -96,7 +102,7 @@ def answer_row(
 ) -> AnswerFeedback:
     """Predict one row of the run: judged as the stepper judges, stored, the run's score once finished."""
     exercise = exercise_or_404(platform, slug)
-    return _answer(session, _run_or_404(session, user, slug, run_id), exercise, body)
+    return _answer(session, platform, _run_or_404(session, user, slug, run_id), exercise, body)
 
 
 # --- the page ---------------------------------------------------------------------------------------
@@ -194,7 +200,7 @@ async def answer_form(
             )
         return _page(request, user, session, exercise, error=message, status_code=status.HTTP_400_BAD_REQUEST)
     try:
-        _answer(session, run, exercise, body)
+        _answer(session, platform, run, exercise, body)
     except HTTPException as exc:
         return _page(request, user, session, exercise, error=str(exc.detail).capitalize() + ".", status_code=400)
     return RedirectResponse(f"/exercises/{slug}/predict", status_code=status.HTTP_303_SEE_OTHER)

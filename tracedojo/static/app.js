@@ -51,7 +51,19 @@ function setupQuestion(form) {
     } else {
       label.classList.add("wrong");
       feedback.className = "feedback wrong";
-      feedback.textContent = "✗ Not quite. Hint: " + (data.hint || "look at the execution table again.");
+      // The hint names the lesson's sections as this page shows them; each is a link to it.
+      const parts = data.hint_parts && data.hint_parts.length ? data.hint_parts : [{ text: data.hint || "look at the execution table again." }];
+      feedback.textContent = "✗ Not quite. Hint: ";
+      parts.forEach((part) => {
+        if (!part.href) {
+          feedback.append(part.text);
+          return;
+        }
+        const link = document.createElement("a");
+        link.href = part.href;
+        link.textContent = part.text;
+        feedback.append(link);
+      });
       attempts.textContent = `${data.attempt} attempt${data.attempt === 1 ? "" : "s"} so far`;
     }
   });

@@ -1,6 +1,7 @@
 // The submission page: follows the grading live (rows turn green or red, the verdict is
 // announced), then fetches the page once more for the sections stored with the result.
-import { follow } from "../result/live.js";
+import { follow, queueText } from "../result/live.js";
+import { mountStepper } from "../stepper/stepper.js";
 import { firstFailure, inlineCode, isFailure, setBadge, stepNote } from "../result/present.js";
 
 const page = document.querySelector(".result-page");
@@ -85,6 +86,16 @@ if (page && page.dataset.final !== "true") {
         const theirs = fresh.getElementById(section);
         if (mine && theirs) mine.replaceChildren(...theirs.childNodes);
       }
+      // The replay of the run, stored with the result: started here without a reload.
+      const section = fresh.getElementById("stepper");
+      const source = fresh.getElementById("replay-data");
+      const beside = document.getElementById("beside");
+      if (section && source && !document.getElementById("stepper")) {
+        const root = document.importNode(section, true);
+        if (beside) beside.before(root);
+        else page.append(root);
+        mountStepper(root, JSON.parse(source.textContent), { linkSteps: false });
+      }
     } catch (_) {
       /* keep the placeholder; a reload shows it */
     }
@@ -93,5 +104,14 @@ if (page && page.dataset.final !== "true") {
   const first = document.querySelector("tr.step.pending");
   if (first) first.classList.add("running");
   setBadge(document.getElementById("overall-status"), "running");
-  follow(id, { onStep: showStep, onResult: showResult });
+  const note = document.getElementById("live-note");
+  const grading = note.dataset.grading;
+  const onQueue = (ahead) => {
+    note.textContent = queueText(ahead);
+  };
+  const onStep = (step) => {
+    if (note.textContent !== grading) note.textContent = grading;
+    showStep(step);
+  };
+  follow(id, { onStep, onResult: showResult, onQueue });
 }

@@ -3,14 +3,37 @@
 
 const FINAL = new Set(["passed", "failed", "error"]);
 
-export function follow(id, { onStep, onResult }) {
+export const queueText = (ahead) =>
+  ahead === 0 ? "Queued: you are next." : `Queued: ${ahead} ahead of you.`;
+
+export function follow(id, { onStep, onResult, onQueue }) {
   let done = false;
   let polling = false;
+  let started = false; // a step has arrived: no longer queued
   const finish = (result) => {
     if (done) return;
     done = true;
     onResult(result);
   };
+
+  // While the submission waits (fair share: others' gradings first), say how many are ahead of it.
+  async function watchQueue() {
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    while (!done && !started && onQueue) {
+      try {
+        const response = await fetch(`/api/submissions/${id}`, { credentials: "same-origin" });
+        if (response.ok) {
+          const state = await response.json();
+          if (state.status !== "queued") return;
+          if (typeof state.queue_position === "number" && !started && !done) onQueue(state.queue_position);
+        }
+      } catch (_) {
+        /* offline for a moment: try again */
+      }
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+    }
+  }
+  watchQueue();
 
   async function poll() {
     if (polling || done) return;
@@ -49,7 +72,10 @@ export function follow(id, { onStep, onResult }) {
     } catch (_) {
       return;
     }
-    if (data.type === "step" && !done) onStep(data.step);
+    if (data.type === "step" && !done) {
+      started = true;
+      onStep(data.step);
+    }
     else if (data.type === "result") finish(data.result);
   });
   socket.addEventListener("close", () => {

@@ -58,12 +58,18 @@ export function stepNote(step) {
   const actual = String(step.actual || "").trim();
   const expected = String(step.expected || "").trim();
   if (!message) return "";
-  const said = actual || expected; // what the page already shows beside the message
-  if (!said || !message.includes(said)) return message;
-  return message
-    .slice(message.lastIndexOf(said) + said.length)
-    .replace(/^[\s.;:,)]+/, "")
-    .trim();
+  // What the page already shows beside the message, as the message may word it ("Your endpoint
+  // did not finish cleanly: it raised …" restates "your endpoint raised …").
+  const candidates = actual ? [actual, actual.replace(/^your endpoint\s+/i, "")] : [expected];
+  for (const said of candidates) {
+    if (said && message.includes(said)) {
+      return message
+        .slice(message.lastIndexOf(said) + said.length)
+        .replace(/^[\s.;:,)]+/, "")
+        .trim();
+    }
+  }
+  return message;
 }
 
 /** The line of the learner's file a message names ("at line 3", "(line 10: ...)"), or null. */

@@ -1,7 +1,8 @@
 // Submitting from the code page without leaving it: the code goes to the JSON API, the rows of
 // the trace beside the editor turn green or red as the live socket reports them, the verdict is
 // announced, focus moves to the first failing row and the line a message names is marked.
-import { follow } from "./live.js";
+import { follow, queueText } from "./live.js";
+import { mountStepper } from "../stepper/stepper.js";
 import { firstFailure, inlineCode, isFailure, namedLine, setBadge, stepNote, verdictText } from "./present.js";
 
 function csrfToken() {
@@ -27,7 +28,10 @@ export function setUpRun({ form, editor, panel, request = null, onResult = null 
   const problem = document.getElementById("submit-problem");
   const rows = [...panel.querySelectorAll(".run-step")];
   const link = panel.querySelector("#run-link");
+  const replayLink = panel.querySelector("#replay-link");
+  const replayHost = document.getElementById("replay-host"); // on the code page only
   let busy = false;
+  let graded = 0; // the submission whose result was shown last: a late replay of an older one is dropped
 
   const rowOf = (n) => panel.querySelector(`.run-step[data-n="${n}"]`);
 
@@ -48,6 +52,9 @@ export function setUpRun({ form, editor, panel, request = null, onResult = null 
     verdict.className = "verdict running";
     verdict.textContent = "Grading… each step turns green or red as it is checked.";
     link.parentElement.hidden = true;
+    if (replayLink) replayLink.hidden = true;
+    if (replayHost) replayHost.replaceChildren();
+    graded = 0;
     if (rows[0]) rows[0].classList.add("running");
   }
 
@@ -88,7 +95,38 @@ export function setUpRun({ form, editor, panel, request = null, onResult = null 
     }
   }
 
+  // The replay of the run (the learner's code with the paused line marked, their frames on the
+  // lanes, the lesson's trace as a ghost, the first differing row opened) is the submission page's
+  // stepper: it is taken from that page once the result is stored, and started here.
+  async function mountReplay(id) {
+    if (!replayHost) return;
+    for (let attempt = 0; attempt < 6; attempt += 1) {
+      let fresh;
+      try {
+        const response = await fetch(`/submissions/${id}`, { credentials: "same-origin" });
+        if (!response.ok) return;
+        fresh = new DOMParser().parseFromString(await response.text(), "text/html");
+      } catch (_) {
+        fresh = null;
+      }
+      if (graded !== id) return;
+      const section = fresh && fresh.getElementById("stepper");
+      const source = fresh && fresh.getElementById("replay-data");
+      if (section && source) {
+        const root = document.importNode(section, true);
+        replayHost.replaceChildren(root);
+        mountStepper(root, JSON.parse(source.textContent), { linkSteps: false });
+        if (replayLink) replayLink.hidden = false;
+        return;
+      }
+      const page = fresh && fresh.querySelector(".result-page");
+      if (page && page.dataset.final === "true") return; // graded, but nothing of the run to replay
+      await new Promise((resolve) => setTimeout(resolve, 400 * (attempt + 1)));
+    }
+  }
+
   function showResult(id, result, posted) {
+    graded = id;
     (result.steps || []).forEach(showStep);
     rows.forEach((row) => row.classList.remove("running"));
     panel.dataset.state = result.status;
@@ -109,6 +147,7 @@ export function setUpRun({ form, editor, panel, request = null, onResult = null 
     const target = failed ? rowOf(failed.n) : result.status === "passed" ? verdict : verdict;
     target.focus();
     refreshAttempts();
+    mountReplay(id);
     if (onResult) onResult(result, posted);
   }
 
@@ -166,6 +205,17 @@ export function setUpRun({ form, editor, panel, request = null, onResult = null 
     panel.dataset.submission = String(id);
     reset();
     panel.scrollIntoView({ block: "nearest" });
-    follow(id, { onStep: showStep, onResult: (result) => showResult(id, result, data) });
+    const grading = verdict.textContent;
+    let queued = false;
+    const onQueue = (ahead) => {
+      queued = true;
+      verdict.textContent = queueText(ahead);
+    };
+    const onStep = (step) => {
+      if (queued) verdict.textContent = grading;
+      queued = false;
+      showStep(step);
+    };
+    follow(id, { onStep, onResult: (result) => showResult(id, result, data), onQueue });
   });
 }

@@ -2,6 +2,7 @@
 // Progressive enhancement: the page's static tables stay for readers without JavaScript.
 import { el, renderLanes } from "./lanes.js";
 import { Recorder } from "./recorder.js";
+import { inlineCode, isFailure, namedLine, stepNote } from "../result/present.js";
 
 const STEP_HASH = /^#step-(\d+)$/;
 
@@ -29,8 +30,13 @@ function lineList(lines) {
 }
 
 export class Stepper {
-  constructor(root, data) {
+  // `linkSteps: false` (a replay mounted on the code page) leaves the page's URL fragment alone.
+  // `rowFor(n)`: the element of the page that already says step n's expected and actual texts (a
+  // result row), so that the replay points there instead of saying them a second time.
+  constructor(root, data, { linkSteps = true, rowFor = resultRow } = {}) {
     this.root = root;
+    this.linkSteps = linkSteps;
+    this.rowFor = rowFor;
     this.data = data;
     this.trace = data.trace;
     this.steps = this.trace.steps;
@@ -45,6 +51,8 @@ export class Stepper {
 
   start() {
     this.root.hidden = false;
+    const help = this.q(".stepper-help");
+    if (help && !this.linkSteps) help.textContent = help.textContent.replace(" Each step has its own link.", "");
     this.root.classList.add("ready");
     this.renderCode();
     this.bindControls();
@@ -56,6 +64,7 @@ export class Stepper {
   }
 
   stepFromHash() {
+    if (!this.linkSteps) return 0;
     const match = STEP_HASH.exec(window.location.hash);
     if (!match) return 0;
     const n = Number(match[1]);
@@ -85,7 +94,7 @@ export class Stepper {
       const button = event.target.closest("button[data-step]");
       if (button) this.go(Number(button.dataset.step));
     });
-    window.addEventListener("hashchange", () => {
+    if (this.linkSteps) window.addEventListener("hashchange", () => {
       const n = this.stepFromHash();
       if (n && n !== this.current) {
         this.go(n, { updateHash: false });
@@ -134,9 +143,10 @@ export class Stepper {
       else button.removeAttribute("aria-current");
     });
     const link = this.q("[data-permalink]");
+    link.hidden = !this.linkSteps;
     link.href = `#step-${n}`;
     link.textContent = `Link to step ${n}`;
-    if (updateHash && window.location.hash !== `#step-${n}`) history.replaceState(null, "", `#step-${n}`);
+    if (updateHash && this.linkSteps && window.location.hash !== `#step-${n}`) history.replaceState(null, "", `#step-${n}`);
     this.render(announce);
   }
 
@@ -160,6 +170,7 @@ export class Stepper {
     let ran = step.lines;
     let next = step.next_lines;
     let summary;
+    let named = null;
     if (this.replay) {
       const run = this.runs.get(step.n);
       const paused = run && run.paused_line ? [run.paused_line] : [];
@@ -168,6 +179,10 @@ export class Stepper {
       summary = paused.length
         ? `After step ${step.n} your endpoint was paused at line ${paused[0]}.`
         : `The grader recorded no paused line of your code after step ${step.n}.`;
+      // The line of your code the row's message names (a traceback's line) is marked as well.
+      named = run && isFailure(run.status) ? namedLine(`${run.actual} ${run.message}`) : null;
+      if (named !== null && named > this.data.code_lines.length) named = null;
+      if (named !== null) summary += ` The message of this step names line ${named}, marked “named in the message”.`;
     } else {
       summary = `Just ran: ${lineList(ran)}. Runs next: ${lineList(next)}.`;
     }
@@ -176,11 +191,14 @@ export class Stepper {
       const line = Number(item.dataset.line);
       const isRan = ran.includes(line);
       const isNext = !isRan && next.includes(line);
+      const isNamed = line === named;
       item.classList.toggle("ran", isRan);
       item.classList.toggle("next", isNext);
-      item.querySelector(".line-tag").textContent = isRan ? (this.replay ? "◀ paused here" : "◀ just ran") : isNext ? "⇢ runs next" : "";
+      item.classList.toggle("named", isNamed);
+      const tags = [isRan ? (this.replay ? "◀ paused here" : "◀ just ran") : isNext ? "⇢ runs next" : "", isNamed ? "⚠ named in the message" : ""];
+      item.querySelector(".line-tag").textContent = tags.filter(Boolean).join(" · ");
     });
-    const first = this.q(".code-lines li.ran") || this.q(".code-lines li.next");
+    const first = this.q(".code-lines li.named") || this.q(".code-lines li.ran") || this.q(".code-lines li.next");
     const box = this.q("[data-code]");
     if (first && box.scrollHeight > box.clientHeight) box.scrollTop = Math.max(0, first.offsetTop - box.clientHeight / 3);
   }
@@ -357,14 +375,18 @@ export class Stepper {
 
   learnerValue(name, n, untracked) {
     if (untracked.has(name)) {
-      return el("span", { class: "muted untracked", text: "not a variable: the sample computes it inline, so your code need not store it either" });
+      return el("span", { class: "muted untracked", text: "not a variable of the sample (it is computed inline or describes the run), so your code need not store it either" });
     }
+    // A row such as message['type'] shows the learner's whole `message`.
+    const leading = /^[A-Za-z_]\w*/.exec(name);
+    const keys = leading && leading[0] !== name ? [name, leading[0]] : [name];
     let value;
     for (let k = n; k >= 1 && value === undefined; k -= 1) {
       const run = this.runs.get(k);
-      if (run && run.variables && name in run.variables) value = run.variables[name];
+      const key = run && run.variables ? keys.find((candidate) => candidate in run.variables) : undefined;
+      if (key !== undefined) value = run.variables[key];
     }
-    return value === undefined ? el("span", { class: "muted", text: "— (not captured)" }) : el("code", { text: String(value) });
+    return value === undefined ? el("span", { class: "muted", text: "— (not captured: the sandbox records your endpoint's own variables)" }) : el("code", { text: String(value) });
   }
 
   renderMoments(step) {
@@ -388,17 +410,53 @@ export class Stepper {
       return;
     }
     heading.textContent = step.n === first ? `Step ${step.n}: the first step where your run differs` : `Step ${step.n}: expected and actual`;
+    // Each failure said once: where a row of the page already says this step's expected and actual
+    // texts, the replay points to it; the lanes above show both runs' frames side by side.
+    const shown = this.rowFor ? this.rowFor(step.n) : null;
+    if (shown) {
+      const go = el("button", { type: "button", class: "button small", text: `Show step ${step.n}'s row` });
+      go.addEventListener("click", () => {
+        if (!shown.hasAttribute("tabindex")) shown.setAttribute("tabindex", "-1");
+        shown.scrollIntoView({ block: "center" });
+        shown.focus({ preventScroll: true });
+      });
+      host.replaceChildren(
+        el("p", { class: `compare-pointer ${run.status}` }, el("strong", { text: `${statusWords(run.status)}. ` }), `Step ${step.n}'s row of the result says what was expected and what the endpoint did; the lanes show both runs' frames. `, go),
+      );
+      return;
+    }
+    // The message's restatement of expected and actual is left out.
     const rows = [
-      el("dt", { text: "Expected" }), el("dd", {}, el("code", { text: run.expected || "—" })),
-      el("dt", { text: "Your endpoint" }), el("dd", {}, el("code", { text: run.actual || "—" })),
+      el("dt", { text: "Expected" }), el("dd", {}, inlineCode(run.expected || "—")),
+      el("dt", { text: "Your endpoint" }), el("dd", {}, inlineCode(run.actual || "—")),
     ];
-    if (run.message) rows.push(el("dt", { text: "Why" }), el("dd", { text: run.message }));
+    const note = isFailure(run.status) ? stepNote(run) : "";
+    if (note) rows.push(el("dt", { text: "What to change" }), el("dd", { class: "step-message" }, inlineCode(note)));
     host.replaceChildren(el("dl", { class: `compare ${run.status}` }, ...rows));
   }
 }
 
+/** The result row of the page (submission pages' table, the code page's run panel) that shows
+ * step n's expected and actual texts, or null. */
+export function resultRow(n) {
+  const row = document.querySelector(`tr.step[data-n="${n}"], .run-step[data-n="${n}"]`);
+  if (!row) return null;
+  const detail = row.querySelector(".run-detail");
+  if (detail && detail.hidden) return null;
+  const said = [".expected", ".actual"].some((cell) => (row.querySelector(cell)?.textContent || "").trim());
+  return said ? row : null;
+}
+
 export function statusWords(status) {
   return { passed: "✓ passed", failed: "✗ failed", error: "✗ error", timeout: "✗ timed out", skipped: "– skipped (an earlier step failed)" }[status] || status;
+}
+
+/** Start a stepper on a section rendered by the `stepper` macro, with the data it shows. */
+export function mountStepper(root, data, options = {}) {
+  const stepper = new Stepper(root, data, options);
+  stepper.start();
+  root.stepper = stepper; // for the browser tests' and other scripts' inspection
+  return stepper;
 }
 
 export function boot() {
@@ -406,8 +464,6 @@ export function boot() {
   document.querySelectorAll("[data-stepper]").forEach((root) => {
     const source = document.getElementById(root.dataset.stepper);
     if (!source) return;
-    const stepper = new Stepper(root, JSON.parse(source.textContent));
-    stepper.start();
-    root.stepper = stepper; // for the browser tests' and other scripts' inspection
+    mountStepper(root, JSON.parse(source.textContent));
   });
 }
