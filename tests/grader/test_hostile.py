@@ -38,7 +38,7 @@ HOSTILE = Path(__file__).parent / "hostile"
 REPO = Path(__file__).resolve().parents[2]
 SOLUTION = REPO / "exercises" / "echo-once" / "solution.py"
 LIMITS = Limits(step_timeout=0.5, load_timeout=2.0, submission_timeout=8.0, cpu_seconds=3, memory_mb=128)
-GRADE_SECONDS = 15.0
+GRADE_SECONDS = LIMITS.submission_timeout  # no grading, floods included, outlasts the submission's time limit
 ENV_CANARY = "TRACEDOJO_HOSTILE_CANARY"
 # places a grader, an autograder harness or a careless operator might look for results
 RESULT_FILES = [Path("/tmp/results.json"), Path("/results.json"), Path("/autograder/results/results.json")]
@@ -528,7 +528,11 @@ def test_correct_submissions_pass_beside_ones_spinning_on_every_core(tmp_path: P
 # Hostile behaviours mixed into a real batch: text that breaks terminals and encoders, forged reports, floods
 # and a spinner on every core; the correct ones include other shapes of a right answer.
 BATCH_HOSTILE = ("forged_load_error", "forged_finished", "terminal_escapes", "send_flood", "stdout_flood")
-BATCH_CORRECT = (SOLUTION, *(REPO / "tests" / "grader" / "cases" / c / "submission.py" for c in ("correct-async-sleep",)))
+CASES = REPO / "tests" / "grader" / "cases"
+BATCH_CORRECT = (
+    SOLUTION,
+    *(CASES / c / "submission.py" for c in ("correct-async-sleep", "correct-prints-while-working")),
+)
 _TEXT_HEADER = re.compile(r"^echo-once · (\S+)\s+(PASSED|FAILED|ERROR)\s", re.MULTILINE)
 
 
@@ -591,6 +595,9 @@ def test_a_batch_mixing_hostile_and_correct_submissions_gives_every_result_in_ev
             assert status == "passed", f"{name}: {status}\n{out[-3000:]}"
         else:
             assert status != "passed", f"{name} passed\n{out[-3000:]}"
+    if format == "json":
+        limit_ms = Limits().submission_timeout * 1000  # the CLI grades with the default limits
+        assert all(json.loads(line)["duration_ms"] < limit_ms for line in out.splitlines())
     if format == "text":
         assert "[/]" in out  # learner text shown as typed, not read as markup
         assert f"{len(names)} submissions: {len(BATCH_CORRECT)} passed," in out.splitlines()[-1]

@@ -1,5 +1,6 @@
 """Prints and answers with text a terminal would obey (clear the screen, an OSC title, a fake green
 "PASSED") and Rich markup that does not parse; the answer is wrong."""
+
 import sys
 
 from fastapi import FastAPI, WebSocket
