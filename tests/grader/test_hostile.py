@@ -87,8 +87,9 @@ VERDICTS: dict[str, Verdict] = {
     "huge_frame": _failed(5, "", None),  # MemoryError in the child or the frame limit: both are honest
     "huge_tmp_file": PASSED,
     "ignore_sigterm": TIMED_OUT,
-    "invalid_asgi_http": _failed(5, "unexpected message type 'http.response.start'"),
-    "invalid_asgi_text": _failed(5, "text must be str"),
+    # Starlette's raw message-type errors come with the mistake's name and its fix
+    "invalid_asgi_http": _failed(5, "type 'http.response.start'). `websocket.send()` takes a whole ASGI message"),
+    "invalid_asgi_text": _failed(5, "text must be str, not int 123). Your endpoint sent a text message whose data"),
     "kill_everything": PASSED,
     "loop_at_import": Verdict(Status.ERROR, says="did not finish loading within 2 s"),
     "loop_in_handler": TIMED_OUT,
