@@ -602,3 +602,21 @@ def test_a_batch_mixing_hostile_and_correct_submissions_gives_every_result_in_ev
     if format == "text":
         assert "[/]" in out  # learner text shown as typed, not read as markup
         assert f"{len(names)} submissions: {len(BATCH_CORRECT)} passed," in out.splitlines()[-1]
+
+
+@pytest.mark.parametrize("forged", [False, True])
+def test_blocking_past_one_step_after_accepting_is_busy_however_many_rows_pass_meanwhile(
+    forged: bool, exercise: Exercise
+) -> None:
+    """Rows that pass on what already arrived (the connection, the accept sent before the app blocked) add no
+    time of their own: an app blocked for 1.6 s right after accepting has one 1 s step to pause in all, so the
+    "waits for message" row finds it busy, with or without a forged "wait" report."""
+    code = (HOSTILE / "forged_waiting.py").read_text(encoding="utf-8").replace("time.sleep(3)", "time.sleep(1.6)")
+    if not forged:
+        code = code.replace("    forge_waiting()\n", "")
+    with Sandbox(Limits(step_timeout=1.0)) as sb:
+        results = grade_source(exercise, code, sandbox=sb, seed=7)
+    assert_verdict(results, _failed(3, "still busy", StepStatus.TIMEOUT))
+    assert "paused in an `await`" not in results.message
+    assert ("forged [1]" in results.output) is forged
+    assert results.duration_ms < 1000 * 3 * 1.0 + 1500  # three rows' time at most, and a load
