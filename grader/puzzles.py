@@ -284,6 +284,22 @@ def _statements(code: str) -> list[str]:
     return [line.rstrip() for line in code.splitlines() if line.strip() and not line.strip().startswith("#")]
 
 
+def answer_codes(exercise: Exercise) -> list[tuple[str, str]]:
+    """(name, code) of what the Parsons puzzle and the blanks spell when answered with the sample itself:
+    ``tracedojo check`` grades it, so a puzzle whose own answer fails is reported as unsolvable."""
+    try:
+        parsons = assemble([(b, b.level) for b in sample_blocks(exercise)])
+        filled = fill(exercise, {b.key: b.answer for b in blanks(exercise)})
+    except PuzzleError:
+        return []  # ``problems`` names it
+    if _statements(parsons) == _statements(filled):
+        return [("modes: the Parsons and blanks answer (the sample's own code)", parsons)]
+    return [
+        ("modes: the Parsons answer (the sample's blocks in order)", parsons),
+        ("modes: the blanks filled from the sample", filled),
+    ]
+
+
 def problems(exercise: Exercise) -> list[str]:
     """What keeps a lesson's modes from being playable, for ``tracedojo check``."""
     found: list[str] = []

@@ -1,5 +1,6 @@
 """``tracedojo check``: an exercise is usable when its data file validates, its reference and
-other correct solutions pass every step, and each known-wrong variant fails exactly at its row."""
+other correct solutions pass every step, each known-wrong variant fails exactly at its row, and its
+modes' puzzles are solvable (the Parsons and blanks answer built from the sample passes)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,11 @@ from pathlib import Path
 
 from grader.batch import grade_paths
 from grader.exercise import Exercise
+from grader.grading import grade_source
 from grader.loader import DATA_FILE, ExerciseError, default_exercises_dir, find_exercise, load_exercise
+from grader.puzzles import answer_codes
 from grader.puzzles import problems as puzzle_problems
-from grader.results import Results
+from grader.results import Results, Status
 from grader.sandbox import Sandbox
 
 
@@ -92,7 +95,27 @@ def check_exercise(
     for (name, fails_at), results in zip(expectations, graded, strict=False):
         results = results.model_copy(update={"submission": name})
         report.solutions.append(SolutionCheck(name, fails_at, results, _judge(exercise, fails_at, results)))
+    for name, code in answer_codes(exercise):
+        results = _grade_answer(exercise, name, code, sandbox=sandbox, seed=seed)
+        if on_solution is not None:
+            on_solution(results)
+        report.solutions.append(SolutionCheck(name, None, results, _judge(exercise, None, results)))
     return report
+
+
+def _grade_answer(exercise: Exercise, name: str, code: str, *, sandbox: Sandbox, seed: int | None) -> Results:
+    """A mode's own answer graded like a solution file (a grader failure is its result, as in a batch)."""
+    try:
+        return grade_source(exercise, code, sandbox=sandbox, submission=name, seed=seed)
+    except Exception as exc:
+        return Results(
+            exercise=exercise.slug,
+            submission=name,
+            status=Status.ERROR,
+            score=0.0,
+            max_score=exercise.max_score,
+            message=f"the grader failed on this answer ({type(exc).__name__}: {exc})",
+        )
 
 
 def exercise_folders(root: Path | str | None = None) -> list[Path]:
@@ -162,4 +185,8 @@ def run_checks(
 
 
 def solution_count(checks: Sequence[ExerciseCheck]) -> int:
-    return sum(1 + len(c.exercise.also_correct) + len(c.exercise.variants) for c in checks if c.exercise)
+    return sum(
+        1 + len(c.exercise.also_correct) + len(c.exercise.variants) + len(answer_codes(c.exercise))
+        for c in checks
+        if c.exercise
+    )

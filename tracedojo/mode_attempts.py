@@ -16,7 +16,8 @@ from tracedojo.models import Submission, SubmissionStatus, User, first_failure, 
 if TYPE_CHECKING:
     from sqlalchemy.sql import Select
 
-READ = "read"  # a lesson opened: the one ungraded mode stored here, without a submission
+READ = "read"  # a lesson opened: an ungraded row, without a submission
+FIX_SKIP = "fix-skip"  # "Try another bug": the learner moved on from a variant without fixing it
 
 
 class ModeAttempt(SQLModel, table=True):
@@ -98,6 +99,21 @@ def note_read(session: Session, *, user_id: int, exercise: Exercise) -> None:
             )
         )
         session.commit()
+
+
+def note_skip(session: Session, *, user_id: int, exercise: Exercise, variant_file: str) -> ModeAttempt:
+    """Remember that the learner left ``variant_file`` unfixed for the next bug (no submission, no verdict)."""
+    row = ModeAttempt(
+        user_id=user_id,
+        exercise_slug=exercise.slug,
+        exercise_version=exercise.version,
+        mode=FIX_SKIP,
+        variant=variant_file,
+    )
+    session.add(row)
+    session.commit()
+    session.refresh(row)
+    return row
 
 
 def settle(session: Session, rows: list[ModeAttempt]) -> dict[int, Submission]:

@@ -19,7 +19,7 @@ from sqlmodel import Session
 from grader import Exercise
 from grader.exercise import Variant
 from grader.puzzles import Blank, Block, assemble, blanks, distractor_blocks, fill, sample_blocks
-from tracedojo.mode_attempts import ModeAttempt, ModeAttemptPublic, first_failed_step, record_attempt
+from tracedojo.mode_attempts import FIX_SKIP, ModeAttempt, ModeAttemptPublic, first_failed_step, record_attempt
 from tracedojo.models import Submission, SubmissionStatus, User
 from tracedojo.submissions import submit
 
@@ -299,6 +299,7 @@ class FixPuzzle(BaseModel):
     variant: str  # an opaque token of the wrong variant (its file name would give the bug away)
     code: str  # the wrong variant, or the learner's latest unfixed attempt at it
     fixed: int  # how many variants the learner has fixed
+    skipped: int = 0  # how many times the learner moved on without fixing ("Try another bug")
     variants: int
 
 
@@ -321,12 +322,17 @@ def variant_of(exercise: Exercise, token: str) -> Variant:
 
 
 def current_variant(exercise: Exercise, *, user_id: int, attempts: list[ModeAttempt]) -> Variant:
-    """The learner's own order of the variants; each fixed one moves on to the next."""
+    """The learner's own order of the variants: fixing the current one, or skipping it ("Try another bug",
+    a ``FIX_SKIP`` row among ``attempts``), moves on to the next. A fix of an earlier one (say from a
+    stale tab) moves nothing."""
     order = list(exercise.variants)
     random.Random(seed_of(user_id, exercise.slug, FIX)).shuffle(order)
-    fixed = {a.variant for a in attempts if a.passed}
-    rounds = len(fixed)
-    return order[rounds % len(order)]
+    at = 0
+    for row in sorted(attempts, key=lambda a: a.id or 0):
+        moves_on = row.mode == FIX_SKIP or (row.mode == FIX and row.passed)
+        if moves_on and row.variant == order[at % len(order)].file:
+            at += 1
+    return order[at % len(order)]
 
 
 def fix_puzzle(
@@ -334,14 +340,19 @@ def fix_puzzle(
 ) -> FixPuzzle:
     variant = current_variant(exercise, user_id=user_id, attempts=attempts)
     code = exercise.source(variant.file)
-    mine = [a for a in attempts if a.variant == variant.file and a.submission_id in latest_code]
+    tries = [a for a in attempts if a.mode == FIX]
+    last_move = max((a.id or 0 for a in attempts if a.mode == FIX_SKIP or a.passed), default=0)
+    mine = [
+        a for a in tries if a.variant == variant.file and a.submission_id in latest_code and (a.id or 0) > last_move
+    ]
     if mine and not any(a.passed for a in mine):
         code = latest_code[mine[-1].submission_id or 0]
     return FixPuzzle(
         exercise=exercise.slug,
         variant=variant_token(exercise, variant),
         code=code,
-        fixed=len({a.variant for a in attempts if a.passed}),
+        fixed=len({a.variant for a in tries if a.passed}),
+        skipped=sum(a.mode == FIX_SKIP for a in attempts),
         variants=len(exercise.variants),
     )
 

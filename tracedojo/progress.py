@@ -1,4 +1,5 @@
-"""A learner's progress per exercise, derived from stored quiz answers and submissions."""
+"""A learner's progress per exercise, derived from stored quiz answers and submissions (the written code),
+and from every way to learn the lesson (``modes``)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,20 @@ from sqlmodel import Session, col, select
 
 from grader import Exercise
 from tracedojo.lessons import LessonSummary, summary_of
-from tracedojo.mode_attempts import mode_submission_ids
+from tracedojo.mode_attempts import READ, mode_submission_ids
 from tracedojo.models import QuizAnswer, Submission, SubmissionStatus
+from tracedojo.modes import ModeState, lesson_modes
+
+
+class ModeBrief(BaseModel):
+    """One way to learn the lesson and how far the learner is in it, in words."""
+
+    key: str
+    title: str
+    url: str
+    state: ModeState
+    state_words: str
+    summary: str
 
 
 class ExerciseProgress(BaseModel):
@@ -20,14 +33,21 @@ class ExerciseProgress(BaseModel):
     max_score: float
     passed: bool = False
     last_status: SubmissionStatus | None = None
+    modes: list[ModeBrief] = []  # every way to learn the lesson, in the suggested order
 
     @property
     def done(self) -> bool:
         return self.passed and self.quiz_solved == self.quiz_size
 
     @property
+    def modes_done(self) -> int:
+        return sum(m.state == ModeState.DONE for m in self.modes)
+
+    @property
     def started(self) -> bool:
-        return self.attempts > 0 or self.quiz_solved > 0
+        # Opening the lesson marks "Read" done on its own: only the other modes' work starts a lesson.
+        worked = any(m.state != ModeState.NOT_STARTED for m in self.modes if m.key != READ)
+        return self.attempts > 0 or self.quiz_solved > 0 or worked
 
 
 class ExerciseListing(LessonSummary):
@@ -64,6 +84,18 @@ def progress_of(session: Session, *, user_id: int, exercises: list[Exercise]) ->
         if submission.score is not None and (entry.best_score is None or submission.score > entry.best_score):
             entry.best_score = submission.score
         entry.passed = entry.passed or submission.status == SubmissionStatus.PASSED
+    for exercise in exercises:
+        result[exercise.slug].modes = [
+            ModeBrief(
+                key=view.key,
+                title=view.title,
+                url=view.url,
+                state=view.progress.state,
+                state_words=view.state_words,
+                summary=view.progress.summary,
+            )
+            for view in lesson_modes(session, user_id=user_id, exercise=exercise)
+        ]
     return result
 
 

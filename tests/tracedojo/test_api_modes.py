@@ -44,6 +44,7 @@ def _graded(client: TestClient, attempt: dict, headers: dict[str, str]) -> dict:
         ("POST", f"{BASE}/blanks/attempts"),
         ("GET", f"{BASE}/fix"),
         ("POST", f"{BASE}/fix/attempts"),
+        ("POST", f"{BASE}/fix/skip"),
         ("GET", f"{BASE}/parsons/attempts"),
         ("GET", "/api/mode-attempts/1"),
         ("GET", "/api/instructor/exercises/echo-once/modes"),
@@ -222,6 +223,51 @@ def test_fix_the_bug_moves_on_to_another_variant_once_fixed(
 )
 def test_bad_fix_answers_are_refused_by_name(client: TestClient, learner: User, body: dict, message: str) -> None:  # type: ignore[type-arg]
     response = client.post(f"{BASE}/fix/attempts", json=body, headers=bearer(client, learner))
+    assert response.status_code == 422 and message in str(response.json())
+
+
+def test_try_another_bug_moves_on_without_a_fix_and_is_stored(
+    client: TestClient, learner: User, echo_once: Exercise, session: Session
+) -> None:
+    headers = bearer(client, learner)
+    first = client.get(f"{BASE}/fix", headers=headers).json()
+    tried = {"variant": first["variant"], "code": first["code"]}
+    assert (
+        _graded(client, client.post(f"{BASE}/fix/attempts", json=tried, headers=headers).json(), headers)["passed"]
+        is False
+    )
+    teacher = bearer(client, create_learner(session, role=Role.INSTRUCTOR))
+
+    def per_variant() -> dict[str, int]:
+        stats = client.get("/api/instructor/exercises/echo-once/modes", headers=teacher).json()
+        return {v["file"]: v["attempts"] for v in stats["fix_variants"]}
+
+    before = per_variant()
+    moved = client.post(f"{BASE}/fix/skip", json={"variant": first["variant"]}, headers=headers)
+    assert moved.status_code == 200
+    second = moved.json()
+    assert second["variant"] != first["variant"] and second["fixed"] == 0 and second["skipped"] == 1
+    assert second["code"] in {echo_once.source(v.file) for v in echo_once.variants} - {first["code"]}
+    # A second click with the old token (a double click, a stale tab) skips nothing more.
+    again = client.post(f"{BASE}/fix/skip", json={"variant": first["variant"]}, headers=headers).json()
+    assert again["variant"] == second["variant"] and again["skipped"] == 1
+    assert client.get(f"{BASE}/fix", headers=headers).json()["variant"] == second["variant"]
+    # The skip is stored apart from the graded attempts: one try at the first variant, none at the second.
+    assert len(client.get(f"{BASE}/fix/attempts", headers=headers).json()) == 1
+    rows = session.exec(select(ModeAttempt).where(ModeAttempt.user_id == learner.id)).all()
+    assert [(r.mode, r.submission_id is None) for r in rows if r.mode.startswith("fix")] == [
+        ("fix", False),
+        ("fix-skip", True),
+    ]
+    assert per_variant() == before  # attempts per variant count tries, not skips
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [({"variant": "0123456789"}, "is not one of this lesson's bugs"), ({}, "variant"), ({"variant": ""}, "variant")],
+)
+def test_bad_skips_are_refused_by_name(client: TestClient, learner: User, body: dict, message: str) -> None:  # type: ignore[type-arg]
+    response = client.post(f"{BASE}/fix/skip", json=body, headers=bearer(client, learner))
     assert response.status_code == 422 and message in str(response.json())
 
 

@@ -263,7 +263,7 @@ def test_check_passes_an_exercise_whose_variants_fail_where_declared(tmp_path: P
     folder = small_copy(tmp_path, fails_at_forgot_accept=2)
     result = runner.invoke(app, ["check", str(folder)], env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
-    assert "4/4 solutions behave as declared" in result.stdout
+    assert "5/5 solutions behave as declared" in result.stdout  # with the modes' own answer
 
 
 def test_check_reports_a_variant_that_fails_elsewhere(tmp_path: Path) -> None:
@@ -283,6 +283,40 @@ def test_check_reports_a_schema_problem(tmp_path: Path) -> None:
     result = runner.invoke(app, ["check", str(folder)], env={"COLUMNS": "200"})
     assert result.exit_code == 1
     assert "field order:" in result.stdout
+
+
+def test_check_reports_an_unsolvable_puzzle(tmp_path: Path) -> None:
+    """A sample that does not pass makes the Parsons puzzle and the blanks unsolvable: check says so."""
+    folder = small_copy(tmp_path, fails_at_forgot_accept=2)
+    data_file = folder / "exercise.yaml"
+    text = data_file.read_text(encoding="utf-8")
+    wrong = text.replace('send_text(f"Message text was: {data}")\n  caption:', 'send_text(f"Text: {data}")\n  caption:')
+    assert wrong != text
+    data_file.write_text(wrong, encoding="utf-8")
+    result = runner.invoke(app, ["check", str(folder)], env={"COLUMNS": "250"})
+    assert result.exit_code == 1
+    assert "modes: the Parsons and blanks answer (the sample's own code): must pass every step but failed at step" in (
+        " ".join(result.stdout.split())
+    )
+
+
+@pytest.mark.parametrize(
+    ("modes", "message"),
+    [
+        ("modes: {blank_lines: [99]}", "modes.blank_lines[0]: line 99 is not a non-blank line of the sample"),
+        ("modes: {distractors: ['await websocket.accept()']}", "is a line of the sample itself"),
+        ("modes: {max_distractors: 20}", "max_distractors"),
+        ("modes: {blanks: [1]}", "blanks"),
+    ],
+)
+def test_check_reports_a_bad_modes_section(tmp_path: Path, modes: str, message: str) -> None:
+    folder = small_copy(tmp_path, fails_at_forgot_accept=2)
+    data_file = folder / "exercise.yaml"
+    data_file.write_text(data_file.read_text(encoding="utf-8") + modes + "\n", encoding="utf-8")
+    result = runner.invoke(app, ["check", str(folder)], env={"COLUMNS": "250"})
+    assert result.exit_code == 1, result.output
+    assert message in " ".join(result.stdout.split())
+    assert "1 exercise checked: 0 ok, 1 with problems" in result.stdout
 
 
 class FakeTTY:

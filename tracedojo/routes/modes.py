@@ -6,14 +6,32 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path, Request, status
-from fastapi.responses import HTMLResponse, Response
-from pydantic import BaseModel
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import Field as PydanticField
 from sqlmodel import Session, col, select
 
 from grader import Exercise
-from tracedojo.deps import CurrentUser, InstructorOnly, PageUser, PlatformDep, SessionDep, Slug, exercise_or_404
+from tracedojo.deps import (
+    CheckedForm,
+    CurrentUser,
+    InstructorOnly,
+    PageUser,
+    PlatformDep,
+    SessionDep,
+    Slug,
+    exercise_or_404,
+)
 from tracedojo.lessons import lesson_of
-from tracedojo.mode_attempts import ModeAttempt, ModeAttemptPublic, attempts_of, settle, visible_attempt
+from tracedojo.mode_attempts import (
+    FIX_SKIP,
+    ModeAttempt,
+    ModeAttemptPublic,
+    attempts_of,
+    note_skip,
+    settle,
+    visible_attempt,
+)
 from tracedojo.mode_puzzles import (
     BLANKS,
     FIX,
@@ -34,6 +52,7 @@ from tracedojo.mode_puzzles import (
     seed_of,
     submit_attempt,
     variant_of,
+    variant_token,
 )
 from tracedojo.mode_stats import ModeStats, mode_stats
 from tracedojo.models import MAX_ID, Submission, SubmissionCreate, User
@@ -85,7 +104,7 @@ def _submit(
 
 
 def _fix_puzzle(session: Session, exercise: Exercise, user_id: int) -> FixPuzzle:
-    attempts = attempts_of(session, user_id=user_id, slug=exercise.slug, mode=FIX)
+    attempts = [a for a in attempts_of(session, user_id=user_id, slug=exercise.slug) if a.mode in (FIX, FIX_SKIP)]
     ids = [a.submission_id for a in attempts if a.submission_id is not None]
     codes = {
         sid: code
@@ -184,6 +203,36 @@ def post_fix(
     )
 
 
+class FixSkip(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    variant: str = PydanticField(min_length=1, max_length=32, description="the puzzle's variant token")
+
+
+def _skip(session: Session, exercise: Exercise, user_id: int, token: str) -> FixPuzzle:
+    """Move on from the learner's current bug without fixing it; a stale token (not the current bug)
+    moves nothing, so a double click skips once."""
+    variant = variant_of(exercise, token)
+    puzzle = _fix_puzzle(session, exercise, user_id)
+    if puzzle.variant != variant_token(exercise, variant):
+        return puzzle
+    note_skip(session, user_id=user_id, exercise=exercise, variant_file=variant.file)
+    return _fix_puzzle(session, exercise, user_id)
+
+
+@api.post("/exercises/{slug}/modes/fix/skip", response_model=FixPuzzle)
+def post_fix_skip(
+    body: FixSkip, user: CurrentUser, session: SessionDep, platform: PlatformDep, slug: str = Slug
+) -> FixPuzzle:
+    """Try another bug: leave the current one unfixed (stored) and get the next one."""
+    exercise = exercise_or_404(platform, slug)
+    assert user.id is not None
+    try:
+        return _skip(session, exercise, user.id, body.variant)
+    except AnswerError as exc:
+        raise _unprocessable(exc) from None
+
+
 @api.get("/exercises/{slug}/modes/{mode}/attempts", response_model=list[ModeAttemptPublic])
 def get_attempts(
     mode: ModeKey, user: CurrentUser, session: SessionDep, platform: PlatformDep, slug: str = Slug
@@ -229,7 +278,12 @@ def _mode_page(
     mode: str,
     template: str,
     puzzle: BaseModel,
+    error: str = "",
+    given: dict[str, str] | None = None,
+    status_code: int = status.HTTP_200_OK,
 ) -> HTMLResponse:
+    """The mode's page; after a form posted without JavaScript went wrong, with ``error`` and what the
+    learner ``given`` kept in the form."""
     assert user.id is not None
     rows = attempts_of(session, user_id=user.id, slug=exercise.slug, mode=mode)
     return render(
@@ -241,9 +295,20 @@ def _mode_page(
             "puzzle": puzzle,
             "puzzle_json": script_json(puzzle),
             "mode_attempts": list(reversed(_publics(session, exercise, rows))),
+            "error": error,
+            "given": given or {},
         },
         user=user,
+        status_code=status_code,
     )
+
+
+def _to_submission(attempt: ModeAttemptPublic) -> Response:
+    return RedirectResponse(f"/submissions/{attempt.submission_id}", status_code=status.HTTP_303_SEE_OTHER)
+
+
+def _form_error(exc: HTTPException) -> tuple[str, int]:
+    return f"{str(exc.detail)[:1].upper()}{str(exc.detail)[1:]}.", exc.status_code
 
 
 @pages.get("/exercises/{slug}/parsons", response_class=HTMLResponse)
@@ -269,3 +334,119 @@ def fix_page(slug: str, request: Request, user: PageUser, session: SessionDep, p
     assert user.id is not None
     puzzle = _fix_puzzle(session, exercise, user.id)
     return _mode_page(request, user, session, exercise, mode=FIX, template="mode_fix.html", puzzle=puzzle)
+
+
+# --- The same answers as plain forms (no JavaScript): graded, then the submission's page ---------------
+
+
+def parsons_form_answer(form: dict[str, str]) -> ParsonsAnswer:
+    """``place-<id>`` (a number; empty leaves the block out) and ``indent-<id>`` of each block, in the
+    order of the numbers."""
+    placed: list[tuple[float, str, int]] = []
+    for key, value in form.items():
+        if not key.startswith("place-") or not value.strip():
+            continue
+        block = key.removeprefix("place-")
+        try:
+            place = float(value)
+            indent = int(form.get(f"indent-{block}", "0") or 0)
+        except ValueError:
+            raise AnswerError(f"the place and indentation of a block are numbers (got {value[:16]!r})") from None
+        placed.append((place, block, indent))
+    if not placed:
+        raise AnswerError("give a place number to the blocks of your program")
+    placed.sort()
+    try:
+        return ParsonsAnswer.model_validate({"blocks": [{"id": b, "indent": i} for _, b, i in placed]})
+    except ValidationError as exc:
+        raise AnswerError(f"blocks: {exc.errors()[0]['msg']}") from None
+
+
+@pages.post("/exercises/{slug}/parsons", response_class=HTMLResponse)
+def parsons_form(
+    slug: str, request: Request, user: PageUser, form: CheckedForm, session: SessionDep, platform: PlatformDep
+) -> Response:
+    exercise = _lesson_or_404(platform, slug)
+    assert user.id is not None
+    try:
+        return _to_submission(post_parsons(parsons_form_answer(form), user, session, platform, slug))
+    except (AnswerError, HTTPException) as exc:
+        error, code = (str(exc), 400) if isinstance(exc, AnswerError) else _form_error(exc)
+    tried = attempts_of(session, user_id=user.id, slug=slug, mode=PARSONS)
+    puzzle = parsons_puzzle(exercise, user_id=user.id, failed_tries=_failed_tries(tried))
+    return _mode_page(
+        request,
+        user,
+        session,
+        exercise,
+        mode=PARSONS,
+        template="mode_parsons.html",
+        puzzle=puzzle,
+        error=error,
+        given=form,
+        status_code=code,
+    )
+
+
+@pages.post("/exercises/{slug}/blanks", response_class=HTMLResponse)
+def blanks_form(
+    slug: str, request: Request, user: PageUser, form: CheckedForm, session: SessionDep, platform: PlatformDep
+) -> Response:
+    exercise = _lesson_or_404(platform, slug)
+    puzzle = blanks_puzzle(exercise)
+    fills = {b.id: form.get(b.id, "") for b in puzzle.blanks}
+    try:
+        return _to_submission(post_blanks(BlanksAnswer(fills=fills), user, session, platform, slug))
+    except HTTPException as exc:
+        error, code = _form_error(exc)
+    return _mode_page(
+        request,
+        user,
+        session,
+        exercise,
+        mode=BLANKS,
+        template="mode_blanks.html",
+        puzzle=puzzle,
+        error=error,
+        given=fills,
+        status_code=code,
+    )
+
+
+@pages.post("/exercises/{slug}/fix", response_class=HTMLResponse)
+def fix_form(
+    slug: str, request: Request, user: PageUser, form: CheckedForm, session: SessionDep, platform: PlatformDep
+) -> Response:
+    exercise = _lesson_or_404(platform, slug)
+    assert user.id is not None
+    answer = FixAnswer.model_construct(variant=form.get("variant", "")[:32], code=form.get("code", ""))
+    try:
+        return _to_submission(post_fix(answer, user, session, platform, slug))
+    except HTTPException as exc:
+        error, code = _form_error(exc)
+    puzzle = _fix_puzzle(session, exercise, user.id)
+    if answer.variant == puzzle.variant:
+        puzzle = puzzle.model_copy(update={"code": answer.code.replace("\x00", "")})
+    return _mode_page(
+        request,
+        user,
+        session,
+        exercise,
+        mode=FIX,
+        template="mode_fix.html",
+        puzzle=puzzle,
+        error=error,
+        status_code=code,
+    )
+
+
+@pages.post("/exercises/{slug}/fix/skip")
+def fix_skip_form(slug: str, user: PageUser, form: CheckedForm, session: SessionDep, platform: PlatformDep) -> Response:
+    """Try another bug, from the fix page's own form (with or without JavaScript)."""
+    exercise = _lesson_or_404(platform, slug)
+    assert user.id is not None
+    try:
+        _skip(session, exercise, user.id, form.get("variant", "")[:32])
+    except AnswerError as exc:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, f"{exc}") from None
+    return RedirectResponse(f"/exercises/{slug}/fix", status_code=status.HTTP_303_SEE_OTHER)

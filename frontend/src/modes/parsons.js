@@ -9,6 +9,7 @@ const MAX_INDENT = 8;
 
 export function setUpParsons({ form, panel }) {
   const slug = form.dataset.slug;
+  document.documentElement.classList.add("parsons-js"); // the place/indent fields of the no-script form go
   const pool = document.getElementById("parsons-pool");
   const program = document.getElementById("parsons-program");
   const status = document.getElementById("parsons-status");
