@@ -534,8 +534,9 @@ def json_of_json(value: Any) -> Any:
 
 
 ENCODED_TWICE = (
-    ". That JSON was encoded twice: `send_json` encodes its argument itself, and it was given a str that "
-    "already held JSON (from `json.dumps`?). Pass the dict or list itself: `await websocket.send_json(data)`"
+    ". That JSON was encoded twice: a str that already held JSON (from `json.dumps`?) was encoded again, by "
+    "`send_json` (which encodes its argument itself) or by a second `json.dumps`. Pass the dict or list itself: "
+    "`await websocket.send_json(data)`"
 )
 
 

@@ -93,7 +93,10 @@ class TraceRun:
         names = {a.client for row in exercise.execution_table for a in row.check}
         self.many_clients = len(names) > 1
         self.budget = timeout  # what the check under way may wait (less for a row's first check: see _run_row)
-        self.carried = 0.0  # seconds the previous row spent waiting for the app to pause
+        self.carried = 0.0  # seconds the app has been waited for to pause, counted against the next row
+        # When the app began to keep the grader waiting for a pause that has not come yet (None: it paused, or
+        # its connection ended). Rows that pass on what is already there keep it: one step's time in all.
+        self.stalled_since: float | None = None
 
     # -- the trace ---------------------------------------------------------------------------
 
@@ -153,11 +156,15 @@ class TraceRun:
                 frames=self.wire.end_row(passed=False),
                 paused_line=self._paused_line(row),
             )
-        # The wait for the app to pause (see _variables) is part of the row's time: a hanging app's extra
-        # wait shows in the row that delivered the message, not in no row at all.
+        # The wait for the app to pause (see _settle_variables) is part of the row's time: a hanging app's extra
+        # wait shows in the row that delivered the message, not in no row at all. While the app stays unpaused,
+        # later rows that pass on what already arrived (an accept sent before it blocked) add no time of their
+        # own: from the moment it was first waited for, it gets one step's time to pause, not one per row.
         settling = time.monotonic()
-        variables = self._variables(row, settle=True)
-        self.carried = time.monotonic() - settling
+        since = settling if self.stalled_since is None else self.stalled_since
+        variables, stalled = self._settle_variables(row, max(0.0, self.timeout - (settling - since)))
+        self.stalled_since = since if stalled else None
+        self.carried = time.monotonic() - since
         return StepResult(
             n=row.n,
             title=row.action,
@@ -189,20 +196,31 @@ class TraceRun:
         peer = self.peers.get(row.check[-1].client)
         return peer.record.paused_line if peer is not None and peer.record is not None else None
 
-    def _variables(self, row: TraceStep, *, settle: bool = False) -> dict[str, str]:
-        """The learner's variables at the end of this row (display only: read after the verdict is decided).
-
-        A row that delivers a message ends before the app has even read it, so a passed row first waits
-        (briefly) until the app has taken everything this client sent and paused again, and shows its
-        variables then; otherwise the value the lesson shows "after step 4" would only appear at step 5.
-        """
+    def _variables(self, row: TraceStep) -> dict[str, str]:
+        """The learner's variables at the end of a failed row (display only): the freshest there are."""
         peer = self.peers.get(row.check[-1].client)
         if peer is None or peer.record is None:
             return {}
+        return dict(peer.record.latest_variables)
+
+    def _settle_variables(self, row: TraceStep, left: float) -> tuple[dict[str, str], bool]:
+        """The learner's variables at the end of a passed row (display only: read after the verdict is decided),
+        and whether the app is stalled: its connection still open, it did not pause within the wait.
+
+        A row that delivers a message ends before the app has even read it, so a passed row first waits
+        (briefly, and at most ``left`` seconds) until the app has taken everything this client sent and paused
+        again, and shows its variables then; otherwise the value the lesson shows "after step 4" would only
+        appear at step 5.
+        """
+        peer = self.peers.get(row.check[-1].client)
+        if peer is None or peer.record is None:
+            return {}, False
         record = peer.record
-        if settle and record.wait_for_pause(peer.delivered, min(_REPORT_WINDOW, self._step_timeout())):
-            return dict(record.variables or record.latest_variables)
-        return dict(record.latest_variables)  # still busy (or this row failed): the freshest there is
+        window = min(_REPORT_WINDOW, self.timeout, self.deadline - time.monotonic(), left)
+        if record.wait_for_pause(peer.delivered, max(0.0, window)):
+            return dict(record.variables or record.latest_variables), False
+        ended = record.done.is_set() or record.closed is not None or record.denied is not None
+        return dict(record.latest_variables), not ended  # still busy: the freshest there is
 
     # -- dispatch ----------------------------------------------------------------------------
 

@@ -10,8 +10,11 @@ endpoint afterwards. A behaviour that prints ``REPORT {json}`` has its report ch
 from __future__ import annotations
 
 import base64
+import csv
+import io
 import json
 import os
+import re
 import resource
 import secrets
 import socket
@@ -35,7 +38,7 @@ HOSTILE = Path(__file__).parent / "hostile"
 REPO = Path(__file__).resolve().parents[2]
 SOLUTION = REPO / "exercises" / "echo-once" / "solution.py"
 LIMITS = Limits(step_timeout=0.5, load_timeout=2.0, submission_timeout=8.0, cpu_seconds=3, memory_mb=128)
-GRADE_SECONDS = 15.0
+GRADE_SECONDS = LIMITS.submission_timeout  # no grading, floods included, outlasts the submission's time limit
 ENV_CANARY = "TRACEDOJO_HOSTILE_CANARY"
 # places a grader, an autograder harness or a careless operator might look for results
 RESULT_FILES = [Path("/tmp/results.json"), Path("/results.json"), Path("/autograder/results/results.json")]
@@ -84,8 +87,9 @@ VERDICTS: dict[str, Verdict] = {
     "huge_frame": _failed(5, "", None),  # MemoryError in the child or the frame limit: both are honest
     "huge_tmp_file": PASSED,
     "ignore_sigterm": TIMED_OUT,
-    "invalid_asgi_http": _failed(5, "unexpected message type 'http.response.start'"),
-    "invalid_asgi_text": _failed(5, "text must be str"),
+    # Starlette's raw message-type errors come with the mistake's name and its fix
+    "invalid_asgi_http": _failed(5, "type 'http.response.start'). `websocket.send()` takes a whole ASGI message"),
+    "invalid_asgi_text": _failed(5, "text must be str, not int 123). Your endpoint sent a text message whose data"),
     "kill_everything": PASSED,
     "loop_at_import": Verdict(Status.ERROR, says="did not finish loading within 2 s"),
     "loop_in_handler": TIMED_OUT,
@@ -109,6 +113,7 @@ VERDICTS: dict[str, Verdict] = {
     "subprocess_outlives": PASSED,
     "sys_exit_handler": _failed(5, "SystemExit"),
     "sys_exit_import": Verdict(Status.ERROR, says="SystemExit"),
+    "terminal_escapes": _failed(6, "received the text message '[/]"),
     "thread_sends_late": PASSED,
     "thread_spins_after": PASSED,
     "thread_spray": _failed(6, "threads"),
@@ -353,6 +358,14 @@ def _check_forged_load_error(results: Results, canaries: Canaries) -> None:
     assert "PASSED" not in results.message and "\x1b" not in results.message
 
 
+def _check_terminal_escapes(results: Results, canaries: Canaries) -> None:
+    text = results.model_dump_json()
+    text.encode("utf-8")  # the lone surrogate it printed is gone
+    for control in ("\x1b", "\x9b", "\x07"):
+        assert control not in results.output and control not in results.message, "a terminal control was kept raw"
+    assert "\\x1b]0;owned\\x07" in results.output, "the output should show the sequence, escaped"
+
+
 def _check_first_trace_failed(results: Results, canaries: Canaries) -> None:
     assert "Replayed" not in results.message, "the forgery passed the lesson's trace"
 
@@ -364,6 +377,7 @@ def _check_forged_waiting(results: Results, canaries: Canaries) -> None:
 REPORTS: dict[str, Callable[[Results, Canaries], None]] = {
     "forged_waiting": _check_forged_waiting,
     "forged_load_error": _check_forged_load_error,
+    "terminal_escapes": _check_terminal_escapes,
     "forged_finished": _check_first_trace_failed,
     "forged_finished_hangup": _check_first_trace_failed,
     "read_secrets": _check_read_secrets,
@@ -464,6 +478,7 @@ def test_hostile_submission_is_contained(name: str, sandbox: Sandbox, canaries: 
 
 SPINNER = """
 import os
+import re
 
 from fastapi import FastAPI, WebSocket
 
@@ -509,3 +524,99 @@ def test_correct_submissions_pass_beside_ones_spinning_on_every_core(tmp_path: P
             assert result.status is not Status.PASSED, _describe(result)
         assert "stopped the grader's process" not in result.message, _describe(result)
         assert "grader itself failed" not in result.message, _describe(result)
+
+
+# Hostile behaviours mixed into a real batch: text that breaks terminals and encoders, forged reports, floods
+# and a spinner on every core; the correct ones include other shapes of a right answer.
+BATCH_HOSTILE = ("forged_load_error", "forged_finished", "terminal_escapes", "send_flood", "stdout_flood")
+CASES = REPO / "tests" / "grader" / "cases"
+BATCH_CORRECT = (
+    SOLUTION,
+    *(CASES / c / "submission.py" for c in ("correct-async-sleep", "correct-prints-while-working")),
+)
+_TEXT_HEADER = re.compile(r"^echo-once · (\S+)\s+(PASSED|FAILED|ERROR)\s", re.MULTILINE)
+
+
+def _statuses(format: str, out: str, names: list[str]) -> list[str]:
+    """The status of each submission, in order, as one output format tells it: passed, failed or error."""
+    lines = out.splitlines()
+    if format == "json":
+        found = [json.loads(line) for line in lines]
+        assert [Path(d["submission"]).name for d in found] == names
+        return [d["status"] for d in found]
+    if format == "csv":
+        rows = list(csv.reader(io.StringIO(out)))[1:]
+        assert [Path(row[1]).name for row in rows] == names
+        return [row[2] for row in rows]
+    if format == "exercism":  # one document per submission, in order; no names
+        return [{"pass": "passed", "fail": "failed"}.get(json.loads(line)["status"], "error") for line in lines]
+    if format == "gradescope":  # one document per submission, in order; no names or overall status
+        found = [json.loads(line) for line in lines]
+        return ["passed" if all(t["status"] == "passed" for t in d["tests"]) else "not passed" for d in found]
+    headers = _TEXT_HEADER.findall(out)
+    assert [Path(name).name for name, _ in headers] == names, headers
+    return [status.lower() for _, status in headers]
+
+
+@pytest.mark.parametrize("format", ["text", "json", "csv", "gradescope", "exercism"])
+def test_a_batch_mixing_hostile_and_correct_submissions_gives_every_result_in_every_format(
+    format: str, tmp_path: Path
+) -> None:
+    """The issue's "done when": with more jobs than cores, each correct submission passes and every result
+    reaches the output, whatever its neighbours print, forge or hog, in each format of ``tracedojo grade``."""
+    from typer.testing import CliRunner
+
+    from tracedojo.cli import create_app
+
+    files: dict[str, str] = {"spinner.py": SPINNER}
+    for name in BATCH_HOSTILE:
+        files[f"hostile_{name}.py"] = (HOSTILE / f"{name}.py").read_text(encoding="utf-8")
+    for index, path in enumerate(BATCH_CORRECT):
+        files[f"correct_{index}.py"] = path.read_text(encoding="utf-8")
+    for name, code in files.items():
+        (tmp_path / name).write_text(code, encoding="utf-8")
+    names = sorted(files)
+    jobs = max(4, (os.cpu_count() or 1) + 1)
+
+    started = time.monotonic()
+    result = CliRunner().invoke(
+        create_app(with_platform=False),
+        ["grade", "echo-once", str(tmp_path), "--format", format, "--jobs", str(jobs), "--seed", "7"],
+        env={"COLUMNS": "400"},
+    )
+    assert time.monotonic() - started < 40, "the batch took longer than its submissions' limits allow"
+    assert result.exit_code == 1, result.output  # some did not pass; no crash (that would be another code)
+    out = result.stdout
+    assert "\x1b" not in out and "\x9b" not in out and "\x07" not in out, "terminal controls reached the output"
+    out.encode("utf-8")  # no lone surrogate
+    statuses = _statuses(format, out, names)
+    assert len(statuses) == len(names), out[-2000:]
+    for name, status in zip(names, statuses, strict=True):
+        if name.startswith("correct_"):
+            assert status == "passed", f"{name}: {status}\n{out[-3000:]}"
+        else:
+            assert status != "passed", f"{name} passed\n{out[-3000:]}"
+    if format == "json":
+        limit_ms = Limits().submission_timeout * 1000  # the CLI grades with the default limits
+        assert all(json.loads(line)["duration_ms"] < limit_ms for line in out.splitlines())
+    if format == "text":
+        assert "[/]" in out  # learner text shown as typed, not read as markup
+        assert f"{len(names)} submissions: {len(BATCH_CORRECT)} passed," in out.splitlines()[-1]
+
+
+@pytest.mark.parametrize("forged", [False, True])
+def test_blocking_past_one_step_after_accepting_is_busy_however_many_rows_pass_meanwhile(
+    forged: bool, exercise: Exercise
+) -> None:
+    """Rows that pass on what already arrived (the connection, the accept sent before the app blocked) add no
+    time of their own: an app blocked for 1.6 s right after accepting has one 1 s step to pause in all, so the
+    "waits for message" row finds it busy, with or without a forged "wait" report."""
+    code = (HOSTILE / "forged_waiting.py").read_text(encoding="utf-8").replace("time.sleep(3)", "time.sleep(1.6)")
+    if not forged:
+        code = code.replace("    forge_waiting()\n", "")
+    with Sandbox(Limits(step_timeout=1.0)) as sb:
+        results = grade_source(exercise, code, sandbox=sb, seed=7)
+    assert_verdict(results, _failed(3, "still busy", StepStatus.TIMEOUT))
+    assert "paused in an `await`" not in results.message
+    assert ("forged [1]" in results.output) is forged
+    assert results.duration_ms < 1000 * 3 * 1.0 + 1500  # three rows' time at most, and a load
