@@ -51,10 +51,13 @@ def test_solutions_behaving_as_declared_are_ok(monkeypatch: pytest.MonkeyPatch) 
     fake_engine(monkeypatch, {})
     report = check_exercise(exercise, sandbox=Sandbox(), jobs=2)
     assert report.ok
-    assert len(report.solutions) == 1 + len(exercise.also_correct) + len(exercise.variants)
+    # the reference, the other correct styles, the wrong variants, and the puzzles' answer (the sample's code)
+    assert len(report.solutions) == 1 + len(exercise.also_correct) + len(exercise.variants) + 1
+    assert report.solutions[-1].file.startswith("modes: ")
     assert report.solutions[0].file == "solution.py"
     assert report.solutions[0].expectation == "passes every step"
-    assert report.solutions[-1].expectation == f"fails at step {exercise.variants[-1].fails_at}"
+    assert report.solutions[-2].expectation == f"fails at step {exercise.variants[-1].fails_at}"
+    assert report.solutions[-1].expectation == "passes every step"
 
 
 def test_a_variant_failing_at_another_step_is_a_problem(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -101,7 +104,8 @@ def test_a_solution_that_cannot_load_is_reported_with_its_message(monkeypatch: p
     monkeypatch.setattr(grader.batch, "grade_file", grade_file)
     report = check_exercise(exercise, sandbox=Sandbox())
     assert report.solutions[0].problem == "must pass every step but did not run (error: line 1: SyntaxError)"
-    assert report.solutions[-1].problem.endswith("but did not run (error: line 1: SyntaxError)")
+    (last_variant,) = [s for s in report.solutions if s.file == exercise.variants[-1].file]
+    assert last_variant.problem.endswith("but did not run (error: line 1: SyntaxError)")
 
 
 def test_loading_records_schema_problems_per_folder(tmp_path: Path) -> None:
