@@ -2,68 +2,39 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 from sqlmodel import Session, select
 
 from tracedojo import assignments as assignment_service
 from tracedojo import courses as course_service
 from tracedojo.assignment_work import ASSIGNABLE_MODES, WRITE
+from tracedojo.cli_support import checked_settings, database_session, fail, out
 from tracedojo.course_gradebook import course_gradebook, course_gradebook_csv
 from tracedojo.course_models import Assignment, Course, CourseRole, Enrolment
 from tracedojo.course_times import TimeInputError, parse_local, utc_text
 from tracedojo.courses import CourseError
-from tracedojo.db import make_engine, migrate
 from tracedojo.lessons import Catalog
 from tracedojo.models import Role, User, utcnow
-from tracedojo.settings import Settings
 
 courses = typer.Typer(
     help="Courses: create, enrol, assign lessons, gradebook.", no_args_is_help=True, rich_markup_mode=None
 )
 
-_out = Console(highlight=False)
-_err = Console(stderr=True, highlight=False)
-
-
-def _fail(message: str, code: int = 2) -> NoReturn:
-    _err.print(f"Error: {message}", markup=False, soft_wrap=True)
-    raise typer.Exit(code)
-
-
-def _settings() -> Settings:
-    from tracedojo.cli_platform import _settings as checked_settings  # imported late: cli_platform registers us
-
-    return checked_settings()
-
-
-@contextmanager
-def _session() -> Iterator[Session]:
-    engine = make_engine(_settings().database_url)
-    try:
-        migrate(engine)
-        with Session(engine, expire_on_commit=False) as session:
-            yield session
-    finally:
-        engine.dispose()
-
 
 def _user(session: Session, username: str) -> User:
     user = session.exec(select(User).where(User.username == username.lower())).first()
     if user is None:
-        _fail(f"no user {username!r}; create it with `tracedojo users create`")
+        fail(f"no user {username!r}; create it with `tracedojo users create`")
     return user
 
 
 def _course(session: Session, course_id: int) -> Course:
     course = session.get(Course, course_id)
     if course is None:
-        _fail(f"no course {course_id}; `tracedojo courses list` shows them")
+        fail(f"no course {course_id}; `tracedojo courses list` shows them")
     return course
 
 
@@ -73,28 +44,28 @@ def create(
     instructor: Annotated[str | None, typer.Option(help="Username of its instructor (an instructor account).")] = None,
 ) -> None:
     """Create a course and print its id and join code."""
-    with _session() as session:
+    with database_session() as session:
         teacher = _user(session, instructor) if instructor else None
         if teacher is not None and teacher.role != Role.INSTRUCTOR:
-            _fail(f"{teacher.username!r} is a learner account; make them an assistant with `courses enrol --role`")
+            fail(f"{teacher.username!r} is a learner account; make them an assistant with `courses enrol --role`")
         try:
             course = course_service.create_course(session, title=title, created_by=teacher)
         except CourseError as exc:
-            _fail(str(exc))
-    _out.print(f"created course {course.id} {course.title!r}; join code {course.join_code}", markup=False)
+            fail(str(exc))
+    out.print(f"created course {course.id} {course.title!r}; join code {course.join_code}", markup=False)
 
 
 @courses.command("list")
 def list_courses() -> None:
     """Every course with its join code and member counts."""
-    with _session() as session:
+    with database_session() as session:
         table = Table("id", "title", "join code", "staff", "learners")
         for course in session.exec(select(Course).order_by(Course.id)).all():  # type: ignore[arg-type]
             assert course.id is not None
             people = course_service.members(session, course_id=course.id)
             staff = sum(1 for _, m in people if CourseRole(m.role).staff)
             table.add_row(str(course.id), course.title, course.join_code, str(staff), str(len(people) - staff))
-    _out.print(table)
+    out.print(table)
 
 
 @courses.command("enrol")
@@ -104,12 +75,12 @@ def enrol(
     role: Annotated[CourseRole, typer.Option(help="Their role in the course.")] = CourseRole.LEARNER,
 ) -> None:
     """Enrol accounts in a course (or change their role there)."""
-    with _session() as session:
+    with database_session() as session:
         course = _course(session, course_id)
         people = [_user(session, name) for name in usernames]
         for user in people:
             course_service.add_member(session, course=course, user=user, role=role, enrolment=Enrolment.COMMAND_LINE)
-            _out.print(f"{user.username} is {role.value} in course {course.id}", markup=False)
+            out.print(f"{user.username} is {role.value} in course {course.id}", markup=False)
 
 
 @courses.command("remove")
@@ -118,11 +89,11 @@ def remove(
     username: Annotated[str, typer.Argument(help="The account to take out.")],
 ) -> None:
     """Take an account out of a course (its submissions stay)."""
-    with _session() as session:
+    with database_session() as session:
         course = _course(session, course_id)
         if not course_service.remove_member(session, course=course, user=_user(session, username)):
-            _fail(f"{username!r} is not in course {course_id}", code=1)
-    _out.print(f"removed {username} from course {course_id}", markup=False)
+            fail(f"{username!r} is not in course {course_id}", code=1)
+    out.print(f"removed {username} from course {course_id}", markup=False)
 
 
 @courses.command("assign")
@@ -140,17 +111,17 @@ def assign(
     ] = WRITE,
 ) -> None:
     """Set a lesson in a course, in one of its modes, with points and dates."""
-    if Catalog.load(_settings().exercises_dir).get(exercise) is None:
-        _fail(f"unknown exercise {exercise!r}; `tracedojo list` shows them")
+    if Catalog.load(checked_settings().exercises_dir).get(exercise) is None:
+        fail(f"unknown exercise {exercise!r}; `tracedojo list` shows them")
     if mode not in ASSIGNABLE_MODES:
-        _fail(f"--mode: {mode[:32]!r} is not a graded mode; choose one of {', '.join(ASSIGNABLE_MODES)}")
+        fail(f"--mode: {mode[:32]!r} is not a graded mode; choose one of {', '.join(ASSIGNABLE_MODES)}")
     try:
         due_at = parse_local(due, time_zone, field="--due")
         release_at = parse_local(release, time_zone, field="--release") if release else utcnow()
         late_at = parse_local(late_until, time_zone, field="--late-until") if late_until else None
     except TimeInputError as exc:
-        _fail(str(exc))
-    with _session() as session:
+        fail(str(exc))
+    with database_session() as session:
         course = _course(session, course_id)
         assert course.id is not None
         try:
@@ -166,8 +137,8 @@ def assign(
                 mode=mode,
             )
         except CourseError as exc:
-            _fail(str(exc))
-    _out.print(
+            fail(str(exc))
+    out.print(
         f"assignment {made.id}: {exercise} ({mode}) in course {course_id}, due {utc_text(made.due_at)}", markup=False
     )
 
@@ -178,25 +149,25 @@ def unassign(
     assignment_id: Annotated[int, typer.Argument(help="The assignment's id (`courses assignments` lists them).")],
 ) -> None:
     """Delete an assignment; the learners' work stays, as practice."""
-    with _session() as session:
+    with database_session() as session:
         _course(session, course_id)
         found = session.get(Assignment, assignment_id)
         if found is None or found.course_id != course_id:
-            _fail(f"no assignment {assignment_id} in course {course_id}; `tracedojo courses assignments` lists them")
+            fail(f"no assignment {assignment_id} in course {course_id}; `tracedojo courses assignments` lists them")
         what = f"{found.exercise_slug} ({found.mode})"
         assignment_service.delete_assignment(session, assignment=found)
-    _out.print(f"deleted assignment {assignment_id}: {what} in course {course_id}; its work stays as practice")
+    out.print(f"deleted assignment {assignment_id}: {what} in course {course_id}; its work stays as practice")
 
 
 @courses.command("assignments")
 def list_assignments(course_id: Annotated[int, typer.Argument(help="The course's id.")]) -> None:
     """A course's assignments: id, lesson, mode, points and due date."""
-    with _session() as session:
+    with database_session() as session:
         _course(session, course_id)
         table = Table("id", "lesson", "mode", "points", "due (UTC)")
         for row in assignment_service.assignments_of(session, course_id=course_id):
             table.add_row(str(row.id), row.exercise_slug, row.mode, f"{row.points:g}", utc_text(row.due_at))
-    _out.print(table)
+    out.print(table)
 
 
 @courses.command("gradebook")
@@ -205,8 +176,8 @@ def gradebook(
     csv: Annotated[bool, typer.Option("--csv", help="Print CSV instead of a table.")] = False,
 ) -> None:
     """Each learner's grade on each assignment under its policy."""
-    catalog = Catalog.load(_settings().exercises_dir)
-    with _session() as session:
+    catalog = Catalog.load(checked_settings().exercises_dir)
+    with database_session() as session:
         _course(session, course_id)
         book = course_gradebook(session, course_id=course_id, lessons=catalog)
     if csv:
@@ -221,4 +192,4 @@ def gradebook(
             grade = row.grades.get(column.id)
             cells.append(f"{grade.score:g} {grade.state.value}" if grade else "")
         table.add_row(row.username, *cells, f"{row.total:g}")
-    _out.print(table)
+    out.print(table)

@@ -2,52 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
-from rich.console import Console
-from sqlalchemy import Engine
 from sqlmodel import Session
 
+from tracedojo.cli_support import checked_settings, err, fail, migrated_engine, out
 from tracedojo.courses import get_course
-from tracedojo.db import make_engine, migrate
 from tracedojo.lti import keys, registry
 from tracedojo.lti.adapter import PlatformHttp
 from tracedojo.lti.passback import RetryPolicy, send_due
 from tracedojo.lti.roster import RosterError, contexts_of_course, sync_roster
-from tracedojo.settings import Settings
 
 lti = typer.Typer(
     help="LTI 1.3: register LMS platforms (Canvas, Moodle, ...), rotate the tool's key, fetch rosters.",
     no_args_is_help=True,
     rich_markup_mode=None,
 )
-
-_out = Console(highlight=False)
-_err = Console(stderr=True, highlight=False)
-
-
-def _fail(message: str, code: int = 2) -> NoReturn:
-    _err.print(f"Error: {message}", markup=False, soft_wrap=True)
-    raise typer.Exit(code)
-
-
-def _settings() -> Settings:
-    from tracedojo.cli_platform import _settings as checked_settings  # imported late: cli_platform registers us
-
-    return checked_settings()
-
-
-@contextmanager
-def _engine() -> Iterator[Engine]:
-    engine = make_engine(_settings().database_url)
-    try:
-        migrate(engine)
-        yield engine
-    finally:
-        engine.dispose()
 
 
 @lti.command("register")
@@ -66,7 +37,7 @@ def register(
     title: Annotated[str, typer.Option(help="A name for people, e.g. 'School Canvas'.")] = "",
 ) -> None:
     """Register an LMS platform (or update it and add deployments); prints tracedojo's URLs for the LMS."""
-    with _engine() as engine, Session(engine, expire_on_commit=False) as session:
+    with migrated_engine() as engine, Session(engine, expire_on_commit=False) as session:
         try:
             platform = registry.register_platform(
                 session,
@@ -80,12 +51,12 @@ def register(
                 title=title,
             )
         except registry.RegistrationError as exc:
-            _fail(str(exc))
+            fail(str(exc))
         deployments = [d.deployment_id for d in registry.deployments_of(session, platform_id=platform.id or 0)]
-    _out.print(f"registered platform {platform.id}: {platform.issuer} (client id {platform.client_id})", markup=False)
-    _out.print(f"deployments: {', '.join(deployments)}", markup=False)
-    base = _settings().public_url.rstrip("/") or "https://<tracedojo's address>"
-    _out.print(
+    out.print(f"registered platform {platform.id}: {platform.issuer} (client id {platform.client_id})", markup=False)
+    out.print(f"deployments: {', '.join(deployments)}", markup=False)
+    base = checked_settings().public_url.rstrip("/") or "https://<tracedojo's address>"
+    out.print(
         f"In the LMS use: login URL {base}/lti/login, launch and deep linking URL {base}/lti/launch, "
         f"key set URL {base}/lti/jwks",
         markup=False,
@@ -96,14 +67,14 @@ def register(
 @lti.command("list")
 def list_platforms() -> None:
     """List the registered LMS platforms and their deployments."""
-    with _engine() as engine, Session(engine) as session:
+    with migrated_engine() as engine, Session(engine) as session:
         rows = registry.platforms(session)
     if not rows:
-        _out.print("no LTI platform registered; add one with `tracedojo lti register`", markup=False)
+        out.print("no LTI platform registered; add one with `tracedojo lti register`", markup=False)
         return
     # Plain lines rather than a table: URLs are long, and people copy them whole.
     for platform, deployments in rows:
-        _out.print(f"platform {platform.id}: {platform.title or platform.issuer}", markup=False)
+        out.print(f"platform {platform.id}: {platform.title or platform.issuer}", markup=False)
         for label, value in (
             ("issuer", platform.issuer),
             ("client id", platform.client_id),
@@ -112,40 +83,40 @@ def list_platforms() -> None:
             ("auth token URL", platform.auth_token_url),
             ("key set URL", platform.key_set_url),
         ):
-            _out.print(f"  {label}: {value}", markup=False, soft_wrap=True)
+            out.print(f"  {label}: {value}", markup=False, soft_wrap=True)
 
 
 @lti.command("rotate-key")
 def rotate_key() -> None:
     """Make a new signing key; the previous one stays in the JWKS until the next rotation, older ones leave it."""
-    with _engine() as engine, Session(engine) as session:
+    with migrated_engine() as engine, Session(engine) as session:
         new, retired = keys.rotate(session)
         published = [key.kid for key in keys.active_keys(session)]
-    _out.print(f"new signing key {new.kid}; published: {', '.join(published)}", markup=False)
+    out.print(f"new signing key {new.kid}; published: {', '.join(published)}", markup=False)
     if retired:
-        _out.print(f"retired: {', '.join(key.kid for key in retired)}", markup=False)
+        out.print(f"retired: {', '.join(key.kid for key in retired)}", markup=False)
 
 
 @lti.command("roster")
 def roster(course_id: Annotated[int, typer.Argument(help="The tracedojo course linked to an LMS course.")]) -> None:
     """Fetch the roster from the LMS (Names and Role Provisioning) and enrol its members with their roles."""
-    with _engine() as engine:
+    with migrated_engine() as engine:
         with Session(engine) as session:
             if get_course(session, course_id=course_id) is None:
-                _fail(f"no course {course_id}; `tracedojo courses list` shows them")
+                fail(f"no course {course_id}; `tracedojo courses list` shows them")
             contexts = contexts_of_course(session, course_id=course_id)
         if not contexts:
-            _fail(f"course {course_id} is not linked to an LMS course; launch a tracedojo link from the LMS first")
+            fail(f"course {course_id} is not linked to an LMS course; launch a tracedojo link from the LMS first")
         failed = False
         for context in contexts:
             assert context.id is not None
             try:
                 report = sync_roster(engine, PlatformHttp(), context_id=context.id)
             except RosterError as exc:
-                _err.print(f"{context.title}: {exc}", markup=False, soft_wrap=True)
+                err.print(f"{context.title}: {exc}", markup=False, soft_wrap=True)
                 failed = True
                 continue
-            _out.print(f"{context.title}: {report}", markup=False)
+            out.print(f"{context.title}: {report}", markup=False)
     if failed:
         raise typer.Exit(1)
 
@@ -153,8 +124,8 @@ def roster(course_id: Annotated[int, typer.Argument(help="The tracedojo course l
 @lti.command("send-grades")
 def send_grades() -> None:
     """Send every LMS grade that is due now (the server does this on its own; useful after an outage)."""
-    settings = _settings()
-    with _engine() as engine:
+    settings = checked_settings()
+    with migrated_engine() as engine:
         policy = RetryPolicy(first_delay=settings.lti_retry_seconds, max_attempts=settings.lti_max_attempts)
         sent = send_due(engine, PlatformHttp(), policy=policy)
-    _out.print(f"sent {sent} grade(s) to the LMS", markup=False)
+    out.print(f"sent {sent} grade(s) to the LMS", markup=False)
