@@ -48,15 +48,17 @@ class RetryPolicy:
         return timedelta(seconds=self.first_delay * 2 ** max(0, attempts - 1))
 
 
-def _due_pairs(session: Session, *, user_id: int, slug: str) -> list[tuple[int, int]]:
+def _due_pairs(session: Session, *, user_id: Any, slug: Any, extra: tuple[Any, ...] = ()) -> list[tuple[int, int]]:
     """(resource link, LMS user) pairs whose LMS grade a learner's work in a lesson may change: links to
-    the lesson with a line item, in LMS courses where they are a learner, at the platform that knows them."""
+    the lesson with a line item, in LMS courses where they are a learner, at the platform that knows them.
+    ``user_id`` and ``slug`` are values or columns of a table joined by ``extra`` conditions."""
     rows = session.exec(
         select(LtiResourceLink.id, LtiUser.id)
         .join(LtiContext, col(LtiContext.id) == col(LtiResourceLink.context_id))
         .join(CourseMember, col(CourseMember.course_id) == col(LtiContext.course_id))
         .join(LtiUser, col(LtiUser.platform_id) == col(LtiContext.platform_id))
         .where(
+            *extra,
             LtiResourceLink.exercise_slug == slug,
             col(LtiResourceLink.lineitem_url).is_not(None),
             col(LtiResourceLink.assignment_id).is_not(None),
@@ -70,11 +72,15 @@ def _due_pairs(session: Session, *, user_id: int, slug: str) -> list[tuple[int, 
 
 def schedule(engine: Engine, submission_id: int) -> list[int]:
     """Mark the LMS grades a graded submission may change as due now; returns their sync rows' ids."""
+    unfinished = [SubmissionStatus.QUEUED.value, SubmissionStatus.RUNNING.value]
     with Session(engine, expire_on_commit=False) as session:
-        submission = session.get(Submission, submission_id)
-        if submission is None or not SubmissionStatus(submission.status).final:
-            return []
-        pairs = _due_pairs(session, user_id=submission.user_id, slug=submission.exercise_slug)
+        # One query, the submission joined in (this runs after every grading, linked to an LMS or not).
+        pairs = _due_pairs(
+            session,
+            user_id=Submission.user_id,
+            slug=Submission.exercise_slug,
+            extra=(Submission.id == submission_id, col(Submission.status).not_in(unfinished)),
+        )
     return [_mark_due(engine, link_id=link_id, lti_user_id=user_id) for link_id, user_id in pairs]
 
 
