@@ -48,11 +48,12 @@ class RetryPolicy:
         return timedelta(seconds=self.first_delay * 2 ** max(0, attempts - 1))
 
 
-def _due_pairs(session: Session, *, user_id: Any, slug: Any, extra: tuple[Any, ...] = ()) -> list[tuple[int, int]]:
+def _due_pairs(engine: Engine, *, user_id: Any, slug: Any, extra: tuple[Any, ...] = ()) -> list[tuple[int, int]]:
     """(resource link, LMS user) pairs whose LMS grade a learner's work in a lesson may change: links to
     the lesson with a line item, in LMS courses where they are a learner, at the platform that knows them.
-    ``user_id`` and ``slug`` are values or columns of a table joined by ``extra`` conditions."""
-    rows = session.exec(
+    ``user_id`` and ``slug`` are values or columns of a table joined by ``extra`` conditions. A plain
+    connection, no ORM session: this runs after every grading, linked to an LMS or not."""
+    query = (
         select(LtiResourceLink.id, LtiUser.id)
         .join(LtiContext, col(LtiContext.id) == col(LtiResourceLink.context_id))
         .join(CourseMember, col(CourseMember.course_id) == col(LtiContext.course_id))
@@ -66,28 +67,28 @@ def _due_pairs(session: Session, *, user_id: Any, slug: Any, extra: tuple[Any, .
             CourseMember.role == CourseRole.LEARNER,
             LtiUser.user_id == user_id,
         )
-    ).all()
+    )
+    with engine.connect() as connection:
+        rows = connection.execute(query).all()
     return [(link_id, user_id) for link_id, user_id in rows if link_id is not None and user_id is not None]
 
 
 def schedule(engine: Engine, submission_id: int) -> list[int]:
     """Mark the LMS grades a graded submission may change as due now; returns their sync rows' ids."""
     unfinished = [SubmissionStatus.QUEUED.value, SubmissionStatus.RUNNING.value]
-    with Session(engine, expire_on_commit=False) as session:
-        # One query, the submission joined in (this runs after every grading, linked to an LMS or not).
-        pairs = _due_pairs(
-            session,
-            user_id=Submission.user_id,
-            slug=Submission.exercise_slug,
-            extra=(Submission.id == submission_id, col(Submission.status).not_in(unfinished)),
-        )
+    # One query, the submission joined in.
+    pairs = _due_pairs(
+        engine,
+        user_id=Submission.user_id,
+        slug=Submission.exercise_slug,
+        extra=(Submission.id == submission_id, col(Submission.status).not_in(unfinished)),
+    )
     return [_mark_due(engine, link_id=link_id, lti_user_id=user_id) for link_id, user_id in pairs]
 
 
 def schedule_work(engine: Engine, *, user_id: int, slug: str) -> list[int]:
     """Work graded without a submission (a finished Predict run, a quiz answer): its LMS grades are due."""
-    with Session(engine, expire_on_commit=False) as session:
-        pairs = _due_pairs(session, user_id=user_id, slug=slug)
+    pairs = _due_pairs(engine, user_id=user_id, slug=slug)
     return [_mark_due(engine, link_id=link_id, lti_user_id=lms_id) for link_id, lms_id in pairs]
 
 
