@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 
@@ -80,28 +79,6 @@ class RedisRelayHub:
         self.url = url
         self.prefix = prefix
         self.quiet_check = quiet_check  # seconds between looks at a quiet channel, and before reconnecting
-        # One client (and connection pool) per event loop, shared by the followers it runs at the same time
-        # (a burst's live pages do not each set up a client and its connections); closed when the last
-        # of them leaves.
-        self._clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, tuple[aioredis.Redis, int]] = (
-            weakref.WeakKeyDictionary()
-        )
-
-    def _take_client(self) -> aioredis.Redis:
-        loop = asyncio.get_running_loop()
-        client, users = self._clients.get(loop) or (aioredis.Redis.from_url(self.url, socket_connect_timeout=2), 0)
-        self._clients[loop] = (client, users + 1)
-        return client
-
-    async def _leave_client(self, client: aioredis.Redis) -> None:
-        loop = asyncio.get_running_loop()
-        shared, users = self._clients.get(loop) or (client, 1)
-        if users > 1:
-            self._clients[loop] = (shared, users - 1)
-            return
-        self._clients.pop(loop, None)
-        with suppress(Exception):
-            await client.aclose()
 
     @asynccontextmanager
     async def subscribe(self, submission_id: int) -> AsyncIterator[asyncio.Queue[LiveEvent] | None]:
@@ -121,21 +98,8 @@ class RedisRelayHub:
     async def _follow(self, submission_id: int, events: asyncio.Queue[LiveEvent]) -> None:
         me = asyncio.current_task()
         last = 0  # the number of the last event relayed
-        client = self._take_client()
-        try:
-            await self._follow_with(client, submission_id, events, me, last)
-        finally:
-            await self._leave_client(client)
-
-    async def _follow_with(
-        self,
-        client: aioredis.Redis,
-        submission_id: int,
-        events: asyncio.Queue[LiveEvent],
-        me: asyncio.Task[None] | None,
-        last: int,
-    ) -> None:
         while True:
+            client = aioredis.Redis.from_url(self.url, socket_connect_timeout=2)
             pubsub = client.pubsub()
             try:
                 await pubsub.subscribe(channel_name(self.prefix, submission_id))
@@ -166,6 +130,8 @@ class RedisRelayHub:
             finally:
                 with suppress(Exception):
                     await pubsub.aclose()  # type: ignore[no-untyped-call]
+                with suppress(Exception):
+                    await client.aclose()
 
     @staticmethod
     def _relay(submission_id: int, raw: bytes | str, events: asyncio.Queue[LiveEvent]) -> None:
