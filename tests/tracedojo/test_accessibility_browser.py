@@ -22,7 +22,7 @@ from grader import find_exercise
 from tracedojo.course_models import CourseRole
 from tracedojo.courses import add_member, create_course
 from tracedojo.db import make_engine
-from tracedojo.models import Role, User
+from tracedojo.models import Role, Submission, SubmissionStatus, User
 from tracedojo.settings import Settings
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -178,6 +178,31 @@ def test_every_page_and_state_passes_axe_and_fits_a_phone(
         learner_id = learner_row.id
         course = create_course(session, title="Replay lab", created_by=teacher)
         add_member(session, course=course, user=learner_row, role=CourseRole.LEARNER)
+        # Two more learners whose answers share code beyond the lesson's sample (one renamed), so the
+        # similarity page has a pair with marked regions to check.
+        extra = (
+            "\n\ndef tally(history, word):\n    counts = {}\n    for item in history + [word]:\n"
+            "        counts[item] = counts.get(item, 0) + 1\n"
+            "    ranked = sorted(counts.items(), key=lambda kv: -kv[1])\n"
+            "    return [name for name, _ in ranked][:3]\n"
+        )
+        for copier, code in (
+            (create_learner(session), exercise.source(exercise.reference) + extra),
+            (create_learner(session), exercise.source(exercise.reference) + extra.replace("counts", "seen")),
+        ):
+            assert copier.id is not None
+            session.add(
+                Submission(
+                    user_id=copier.id,
+                    exercise_slug=exercise.slug,
+                    exercise_version=exercise.version,
+                    code=code,
+                    status=SubmissionStatus.PASSED,
+                    score=7.0,
+                    max_score=7.0,
+                )
+            )
+        session.commit()
     engine.dispose()
     _sign_in(page, base_url, teacher.username)
     page.goto(base_url + "/instructor")
@@ -185,6 +210,9 @@ def test_every_page_and_state_passes_axe_and_fits_a_phone(
     audit.check("instructor-gradebook")
     page.goto(base_url + f"/instructor/exercises/{exercise.slug}")
     audit.check("instructor-exercise")
+    page.goto(base_url + f"/instructor/exercises/{exercise.slug}/similarity")
+    expect(page.locator("main")).to_contain_text(copier.username)  # the last one, in the pair
+    audit.check("instructor-similarity")
     page.goto(base_url + f"/instructor/learners/{learner_id}")
     audit.check("instructor-learner")
     page.goto(base_url + f"/instructor/submissions/{failed_id}")
