@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
 from grader import Exercise
-from tracedojo.mode_attempts import READ, ModeAttempt, attempts_of, mode_submission_ids
+from tracedojo.mode_attempts import READ, ModeAttempt, mode_submission_ids, settle
 from tracedojo.models import QuizAnswer, Submission, SubmissionStatus, utcnow
 from tracedojo.predict_mode import PredictRun, progress_of_runs
 from tracedojo.review import ReviewCard, progress_of_cards
@@ -54,47 +54,50 @@ class LessonActivity:
         return [a for a in self.attempts if a.mode == mode]
 
 
-def lesson_activity(session: Session, *, user_id: int, exercise: Exercise) -> LessonActivity:
-    slug = exercise.slug
-    return LessonActivity(
-        exercise=exercise,
-        attempts=attempts_of(session, user_id=user_id, slug=slug),
-        visited_rows={
-            v.step
-            for v in session.exec(
-                select(StepVisit).where(StepVisit.user_id == user_id, StepVisit.exercise_slug == slug)
-            ).all()
-        },
-        predictions=list(
-            session.exec(
-                select(StepPrediction).where(StepPrediction.user_id == user_id, StepPrediction.exercise_slug == slug)
-            ).all()
-        ),
-        quiz=list(
-            session.exec(
-                select(QuizAnswer).where(QuizAnswer.user_id == user_id, QuizAnswer.exercise_slug == slug)
-            ).all()
-        ),
-        written=list(
-            session.exec(
-                select(Submission).where(
-                    Submission.user_id == user_id,
-                    Submission.exercise_slug == slug,
-                    col(Submission.id).not_in(mode_submission_ids()),
-                )
-            ).all()
-        ),
-        predict_runs=list(
-            session.exec(
-                select(PredictRun).where(PredictRun.user_id == user_id, PredictRun.exercise_slug == slug)
-            ).all()
-        ),
-        review_cards=list(
-            session.exec(
-                select(ReviewCard).where(ReviewCard.user_id == user_id, ReviewCard.exercise_slug == slug)
-            ).all()
-        ),
+def learner_activity(session: Session, *, user_id: int, exercises: list[Exercise]) -> dict[str, LessonActivity]:
+    """Everything one learner has stored in these lessons, by slug: each table is read once, whether for
+    one lesson page or for the whole curriculum on the home page."""
+    found = {e.slug: LessonActivity(exercise=e) for e in exercises}
+    slugs = list(found)
+    attempts = list(
+        session.exec(
+            select(ModeAttempt)
+            .where(ModeAttempt.user_id == user_id, col(ModeAttempt.exercise_slug).in_(slugs))
+            .order_by(col(ModeAttempt.id))
+        ).all()
     )
+    settle(session, attempts)
+    for attempt in attempts:
+        found[attempt.exercise_slug].attempts.append(attempt)
+    for visit in session.exec(
+        select(StepVisit).where(StepVisit.user_id == user_id, col(StepVisit.exercise_slug).in_(slugs))
+    ).all():
+        found[visit.exercise_slug].visited_rows.add(visit.step)
+    for prediction in session.exec(
+        select(StepPrediction).where(StepPrediction.user_id == user_id, col(StepPrediction.exercise_slug).in_(slugs))
+    ).all():
+        found[prediction.exercise_slug].predictions.append(prediction)
+    for answer in session.exec(
+        select(QuizAnswer).where(QuizAnswer.user_id == user_id, col(QuizAnswer.exercise_slug).in_(slugs))
+    ).all():
+        found[answer.exercise_slug].quiz.append(answer)
+    for submission in session.exec(
+        select(Submission).where(
+            Submission.user_id == user_id,
+            col(Submission.exercise_slug).in_(slugs),
+            col(Submission.id).not_in(mode_submission_ids()),
+        )
+    ).all():
+        found[submission.exercise_slug].written.append(submission)
+    for run in session.exec(
+        select(PredictRun).where(PredictRun.user_id == user_id, col(PredictRun.exercise_slug).in_(slugs))
+    ).all():
+        found[run.exercise_slug].predict_runs.append(run)
+    for card in session.exec(
+        select(ReviewCard).where(ReviewCard.user_id == user_id, col(ReviewCard.exercise_slug).in_(slugs))
+    ).all():
+        found[card.exercise_slug].review_cards.append(card)
+    return found
 
 
 @dataclass(frozen=True)
@@ -278,7 +281,12 @@ class ModeView(BaseModel):
 
 def lesson_modes(session: Session, *, user_id: int, exercise: Exercise) -> list[ModeView]:
     """Every mode of the lesson with the learner's progress, in the suggested order."""
-    activity = lesson_activity(session, user_id=user_id, exercise=exercise)
+    return mode_views(learner_activity(session, user_id=user_id, exercises=[exercise])[exercise.slug])
+
+
+def mode_views(activity: LessonActivity) -> list[ModeView]:
+    """Every mode of ``activity``'s lesson with the learner's progress in it, in the suggested order."""
+    exercise = activity.exercise
     views = []
     for mode in modes_in_order():
         progress = mode.progress(activity)

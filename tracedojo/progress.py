@@ -10,7 +10,7 @@ from grader import Exercise
 from tracedojo.lessons import LessonSummary, summary_of
 from tracedojo.mode_attempts import READ, mode_submission_ids
 from tracedojo.models import QuizAnswer, Submission, SubmissionStatus
-from tracedojo.modes import ModeState, lesson_modes
+from tracedojo.modes import ModeState, learner_activity, mode_views
 
 
 class ModeBrief(BaseModel):
@@ -84,6 +84,7 @@ def progress_of(session: Session, *, user_id: int, exercises: list[Exercise]) ->
         if submission.score is not None and (entry.best_score is None or submission.score > entry.best_score):
             entry.best_score = submission.score
         entry.passed = entry.passed or submission.status == SubmissionStatus.PASSED
+    activities = learner_activity(session, user_id=user_id, exercises=exercises)
     for exercise in exercises:
         result[exercise.slug].modes = [
             ModeBrief(
@@ -94,7 +95,7 @@ def progress_of(session: Session, *, user_id: int, exercises: list[Exercise]) ->
                 state_words=view.state_words,
                 summary=view.progress.summary,
             )
-            for view in lesson_modes(session, user_id=user_id, exercise=exercise)
+            for view in mode_views(activities[exercise.slug])
         ]
     return result
 
